@@ -1,0 +1,152 @@
+# shiftmount — make alone, no generator.  See README.md.
+#
+#   make                 build everything into $(BUILD) (default: build/)
+#   make check           install missing packages, build, run every test
+#   make demo            install missing packages, build, show the main job
+#   make install         PREFIX=/usr/local DESTDIR=
+#   make SANITIZE=1 BUILD=build-asan    ASan+UBSan build
+#
+# Sources are picked up by wildcard: a new file under src/lib/ joins the
+# library, one under src/cli/ the shiftmount binary, tests/unit/test-*.c
+# become unit test programs, tests/helpers/*.c and tests/integration/*.c
+# test programs.
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+MOUNTHELPERDIR ?= /sbin
+DESTDIR    ?=
+
+BUILD      ?= build
+CC         ?= gcc
+SANITIZE   ?= 0
+
+VERSION    := 0.1.0
+SOVERSION  := 0
+
+PKG_CFLAGS := $(shell pkg-config --cflags json-c fuse3 2>/dev/null)
+JSON_LIBS  := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+FUSE_LIBS  := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
+
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
+            -Wmissing-prototypes -Wstrict-prototypes
+CFLAGS   ?= -O2 -g
+ifeq ($(SANITIZE),1)
+CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+            -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+ALL_CFLAGS := -std=gnu11 $(WARN) -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+              -DSM_VERSION=\"$(VERSION)\" -Iinclude -Isrc/lib $(PKG_CFLAGS) \
+              -fPIC -MMD -MP $(CFLAGS)
+
+LIB_SRC     := $(sort $(wildcard src/lib/*.c))
+CLI_SRC     := $(sort $(wildcard src/cli/*.c))
+DAEMON_SRC  := $(sort $(wildcard src/daemon/*.c))
+FUSE_SRC    := $(sort $(wildcard src/fuse/*.c))
+MSHIFT_SRC  := $(sort $(wildcard src/mount.shift/*.c))
+UNIT_SRC    := $(sort $(wildcard tests/unit/test-*.c))
+HELPER_SRC  := $(sort $(wildcard tests/helpers/*.c))
+ITEST_SRC   := $(sort $(wildcard tests/integration/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_A    := $(BUILD)/libshiftmount.a
+LIB_SO   := $(BUILD)/libshiftmount.so.$(VERSION)
+PROGRAMS := $(if $(CLI_SRC),$(BUILD)/bin/shiftmount) \
+            $(if $(DAEMON_SRC),$(BUILD)/bin/shiftmountd) \
+            $(if $(FUSE_SRC),$(BUILD)/bin/shiftfs-fuse) \
+            $(if $(MSHIFT_SRC),$(BUILD)/bin/mount.shift)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
+HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
+ITEST_BIN  := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(ITEST_SRC))
+
+.PHONY: all deps check demo install uninstall clean format tests fuzz
+all: $(LIB_A) $(LIB_SO) $(PROGRAMS)
+tests: all $(UNIT_BIN) $(HELPER_BIN) $(ITEST_BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(call obj,$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(call obj,$(LIB_SRC)) src/lib/libshiftmount.sym
+	$(CC) -shared -Wl,-soname,libshiftmount.so.$(SOVERSION) \
+	  -Wl,--version-script=src/lib/libshiftmount.sym $(LDFLAGS) \
+	  -o $@ $(call obj,$(LIB_SRC)) $(JSON_LIBS)
+	ln -sf libshiftmount.so.$(VERSION) $(BUILD)/libshiftmount.so.$(SOVERSION)
+	ln -sf libshiftmount.so.$(SOVERSION) $(BUILD)/libshiftmount.so
+
+# The tools link the library statically, so a build tree runs as it is and
+# an installed tool does not depend on the installed .so's version.
+$(BUILD)/bin/shiftmount: $(call obj,$(CLI_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS)
+$(BUILD)/bin/shiftmountd: $(call obj,$(DAEMON_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS)
+$(BUILD)/bin/shiftfs-fuse: $(call obj,$(FUSE_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(JSON_LIBS) -lpthread
+$(BUILD)/bin/mount.shift: $(call obj,$(MSHIFT_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) -lpthread
+
+deps:
+	@scripts/install-deps
+
+check: deps
+	$(MAKE) tests
+	$(MAKE) tests BUILD=build-asan SANITIZE=1
+	tests/check build build-asan
+
+demo: deps all
+	scripts/demo $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+	  $(DESTDIR)$(INCLUDEDIR)/shiftmount $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(filter %/shiftmount %/shiftfs-fuse,$(PROGRAMS)) $(DESTDIR)$(BINDIR)/
+	$(if $(filter %/shiftmountd,$(PROGRAMS)),install -m 0755 $(BUILD)/bin/shiftmountd $(DESTDIR)$(SBINDIR)/)
+	$(if $(filter %/mount.shift,$(PROGRAMS)),install -d $(DESTDIR)$(MOUNTHELPERDIR) && \
+	  install -m 0755 $(BUILD)/bin/mount.shift $(DESTDIR)$(MOUNTHELPERDIR)/)
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libshiftmount.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libshiftmount.so.$(SOVERSION)
+	ln -sf libshiftmount.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libshiftmount.so
+	install -m 0644 include/shiftmount.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 include/shiftmount/*.h $(DESTDIR)$(INCLUDEDIR)/shiftmount/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    src/lib/libshiftmount.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libshiftmount.pc
+	for m in man/*.[138]; do \
+	  [ -e "$$m" ] || continue; s=$${m##*.}; \
+	  install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	if ls data/*.service data/*.socket >/dev/null 2>&1; then \
+	  install -d $(DESTDIR)$(UNITDIR); \
+	  sed 's|@SBINDIR@|$(SBINDIR)|' data/shiftmountd.service > $(DESTDIR)$(UNITDIR)/shiftmountd.service; \
+	  install -m 0644 data/shiftmountd.socket $(DESTDIR)$(UNITDIR)/; fi
+
+clean:
+	rm -rf build build-asan build-*
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+fuzz:
+	@scripts/install-deps --fuzz
+	tests/fuzz/run
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

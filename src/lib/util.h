@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Internal helpers shared by the library and the front ends: cleanup
+ * attributes with explicit hand-off (as in systemd, crun and bubblewrap).
+ */
+#ifndef SM_UTIL_H
+#define SM_UTIL_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+
+static inline void sm_closep(int *fd)
+{
+	/* Never retry close() on EINTR: the fd is gone either way on Linux. */
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+#define _cleanup_close_ _cleanup_(sm_closep)
+
+static inline void sm_freep(void *p)
+{
+	free(*(void **)p);
+}
+#define _cleanup_free_ _cleanup_(sm_freep)
+
+/* A helper child that must die with the scope that made it. */
+static inline void sm_killp(pid_t *pid)
+{
+	if (*pid > 0) {
+		int saved = errno;
+		kill(*pid, SIGKILL);
+		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = saved;
+	}
+}
+#define _cleanup_kill_ _cleanup_(sm_killp)
+
+static inline int sm_take_fd(int *fd)
+{
+	int r = *fd;
+	*fd = -EBADF;
+	return r;
+}
+#define TAKE_FD(fd) sm_take_fd(&(fd))
+
+static inline void *sm_steal_pointer(void *pp)
+{
+	void **p = (void **)pp;
+	void *r = *p;
+	*p = NULL;
+	return r;
+}
+#define steal_pointer(p) sm_steal_pointer(&(p))
+
+static inline pid_t sm_take_pid(pid_t *pid)
+{
+	pid_t r = *pid;
+	*pid = 0;
+	return r;
+}
+#define TAKE_PID(p) sm_take_pid(&(p))
+
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* -errno of the last failed libc call, never 0. */
+static inline int sm_negerrno(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
+/* Read a whole small file (at most `max` bytes) into a NUL-terminated
+ * malloc()ed buffer. */
+int sm_read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* write() all of buf, retrying on EINTR and short writes. */
+int sm_write_all(int fd, const void *buf, size_t len);
+
+#endif

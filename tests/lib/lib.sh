@@ -1,0 +1,120 @@
+# shellcheck shell=bash
+# Shared by the integration scripts: TAP output, scratch filesystems on loop
+# images, and clean-up that runs however the script ends.
+#
+#   . "$SM_SRC/tests/lib/lib.sh"
+#   ok "what" cmd args...        passes when cmd exits 0
+#   is "what" GOT WANT           passes when the strings are equal
+#   skip "why"                   one skipped check
+#   scratch_fs ext4|xfs|btrfs|tmpfs   -> prints a fresh mounted directory
+#   at_exit "cmd"                run at exit (last registered first)
+#   mountinfo_sig                a fingerprint of the mount table
+#   done_testing
+
+set -u
+: "${SM_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${SM_BUILD:=$SM_SRC/build}"
+export PATH="$SM_BUILD/bin:$SM_BUILD/tests/helpers:$PATH"
+export LC_ALL=C
+
+TAP_N=0
+TAP_FAILED=0
+SM_TMP=$(mktemp -d /tmp/sm-test.XXXXXX)
+_AT_EXIT=()
+
+at_exit() { _AT_EXIT=("$1" "${_AT_EXIT[@]}"); }
+_run_at_exit() {
+	local c
+	for c in "${_AT_EXIT[@]}"; do eval "$c" >/dev/null 2>&1; done
+	# Whatever is still mounted below our scratch directory goes, innermost first.
+	grep -o " $SM_TMP[^ ]*" /proc/self/mountinfo 2>/dev/null | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null; done
+	rm -rf "$SM_TMP" 2>/dev/null
+}
+trap _run_at_exit EXIT
+
+_tap() { # STATUS DESC
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $TAP_N - $2"
+	else
+		echo "not ok $TAP_N - $2"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+ok() { # DESC CMD...
+	local desc=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	_tap $rc "$desc"
+	[ $rc = 0 ] || { echo "# command: $*"; echo "$out" | sed 's/^/#   /' | head -n 20; }
+	return $rc
+}
+
+not_ok_expected() { # DESC CMD... : passes when CMD fails
+	local desc=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc != 0 ]; then _tap 0 "$desc"; else
+		_tap 1 "$desc"
+		echo "# command unexpectedly succeeded: $*"
+	fi
+}
+
+is() { # DESC GOT WANT
+	if [ "$2" = "$3" ]; then _tap 0 "$1"; else
+		_tap 1 "$1"
+		echo "#   got:  '$2'"
+		echo "#   want: '$3'"
+	fi
+}
+
+like() { # DESC GOT REGEX
+	if [[ $2 =~ $3 ]]; then _tap 0 "$1"; else
+		_tap 1 "$1"
+		echo "#   got:  '$2'"
+		echo "#   want match: '$3'"
+	fi
+}
+
+skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP $1"; }
+diag() { echo "# $*"; }
+
+done_testing() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" = 0 ]
+}
+
+# A fresh filesystem of the given type, mounted on a new directory below
+# $SM_TMP; prints the directory.  Loop images are sparse files in $SM_TMP.
+scratch_fs() { # TYPE [SIZE_MB]
+	local type=$1 size=${2:-320} dir img
+	dir=$(mktemp -d "$SM_TMP/$type.XXXX")
+	case "$type" in
+	tmpfs)
+		mount -t tmpfs -o size=${size}m tmpfs "$dir" || return 1
+		;;
+	ext4 | xfs | btrfs)
+		img="$dir.img"
+		truncate -s ${size}M "$img" || return 1
+		case "$type" in
+		ext4) mkfs.ext4 -q -F "$img" ;;
+		xfs) mkfs.xfs -q -f "$img" ;;
+		btrfs) mkfs.btrfs -q -f "$img" ;;
+		esac >/dev/null 2>&1 || return 1
+		mount -o loop "$img" "$dir" || return 1
+		;;
+	*) echo "scratch_fs: unknown type $type" >&2; return 1 ;;
+	esac
+	at_exit "umount -l '$dir'"
+	echo "$dir"
+}
+
+# The mount table without the parts that change on their own.
+mountinfo_sig() { cut -d' ' -f1,2,5,6 /proc/self/mountinfo | sort | md5sum | cut -d' ' -f1; }
+
+# Owner "uid:gid" of a path as seen by the caller.
+owner() { stat -c '%u:%g' "$1"; }
