@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the shiftmount verbs share: exit codes, messages, the verb table. */
+#ifndef SM_CLI_H
+#define SM_CLI_H
+
+#include <stdio.h>
+
+#include "shiftmount.h"
+
+/* The command-line contract's exit statuses. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1, /* the operation failed */
+	EXIT_USAGE = 2,	 /* bad usage or bad input */
+};
+
+/* Each verb lives in its own file as `int verb_NAME(int argc, char **argv)`
+ * (argv[0] is the verb) and returns an exit status.  They are declared weak so
+ * a verb joins the binary by its file existing; main.c lists what is there. */
+#define SM_VERB(name) int verb_##name(int argc, char **argv) __attribute__((weak))
+SM_VERB(bind);
+SM_VERB(show);
+SM_VERB(mark);
+SM_VERB(unmark);
+SM_VERB(request);
+SM_VERB(audit);
+
+/* "shiftmount: WHAT: WHY" on stderr; returns EXIT_USAGE. */
+__attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);
+
+/* "shiftmount: WHAT: strerror(-err)" plus "\n  hint: HINT" when one is
+ * given; returns EXIT_FAILED. */
+int op_error(int err, const char *hint, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A map parse error in the contract's form:
+ * `--map: "b:0:100000:0": COUNT must be > 0`; returns EXIT_USAGE. */
+int map_error(const char *option, const struct sm_error *err);
+
+/* -v/--verbose was given: notes on stderr. */
+extern int cli_verbose;
+__attribute__((format(printf, 1, 2))) void verbose(const char *fmt, ...);
+
+#endif
