@@ -32,7 +32,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags json-c fuse3 2>/dev/null)
 JSON_LIBS  := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 FUSE_LIBS  := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
 
-WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 \
+WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow -Wformat=2 \
             -Wmissing-prototypes -Wstrict-prototypes
 CFLAGS   ?= -O2 -g
 ifeq ($(SANITIZE),1)
