@@ -13,12 +13,12 @@ static const struct verb {
 	int (*fn)(int, char **);
 	const char *synopsis;
 } verbs[] = {
-	{ "bind", verb_bind, "make a uid/gid-shifting bind mount" },
-	{ "show", verb_show, "list marks and shifted mounts with their maps" },
-	{ "mark", verb_mark, "mark a directory shiftable (admin)" },
-	{ "unmark", verb_unmark, "remove a directory's mark (admin)" },
-	{ "request", verb_request, "ask shiftmountd for a shifted mount (container root)" },
-	{ "audit", verb_audit, "list what tenants left that is dangerous on the host" },
+	{"bind", verb_bind, "make a uid/gid-shifting bind mount"},
+	{"show", verb_show, "list marks and shifted mounts with their maps"},
+	{"mark", verb_mark, "mark a directory shiftable (admin)"},
+	{"unmark", verb_unmark, "remove a directory's mark (admin)"},
+	{"request", verb_request, "ask shiftmountd for a shifted mount (container root)"},
+	{"audit", verb_audit, "list what tenants left that is dangerous on the host"},
 };
 
 int usage_error(const char *fmt, ...)

@@ -29,7 +29,7 @@ static char *strip(char *s)
 
 int sm_config_load(const char *path, struct sm_config *ret, struct sm_error *err)
 {
-	struct sm_config c = { 0, 0, SM_DEFAULT_RANGE };
+	struct sm_config c = {0, 0, SM_DEFAULT_RANGE};
 	_cleanup_free_ char *text = NULL;
 	int r = sm_read_file_at(-EBADF, path, 1 << 16, &text, NULL);
 	if (r == -ENOENT) {
@@ -59,7 +59,8 @@ int sm_config_load(const char *path, struct sm_config *ret, struct sm_error *err
 		char *key = strip(s), *val = strip(eq + 1);
 		uint32_t v;
 		if (sm_parse_id(val, &v) < 0)
-			return bad_line(err, lineno + 1, "value must be a number from 0 to 4294967294");
+			return bad_line(err, lineno + 1,
+					"value must be a number from 0 to 4294967294");
 		if (!strcmp(key, "origin"))
 			c.origin_uid = c.origin_gid = v;
 		else if (!strcmp(key, "origin-uid"))

@@ -19,7 +19,7 @@ int sm_idmap_add(struct sm_idmap *m, uint32_t inner, uint32_t outer, uint32_t co
 {
 	if (m->n >= SM_IDMAP_MAX_EXTENTS)
 		return -E2BIG;
-	m->ext[m->n++] = (struct sm_extent){ inner, outer, count };
+	m->ext[m->n++] = (struct sm_extent){inner, outer, count};
 	return 0;
 }
 
@@ -400,11 +400,10 @@ static int same_extent(const struct sm_extent *a, const struct sm_extent *b)
 	return a->inner == b->inner && a->outer == b->outer && a->count == b->count;
 }
 
-static int append_entry(char *buf, size_t len, size_t *off, char prefix,
-			const struct sm_extent *e)
+static int append_entry(char *buf, size_t len, size_t *off, char prefix, const struct sm_extent *e)
 {
-	int n = snprintf(buf + *off, len - *off, "%s%c:%u:%u:%u", *off ? " " : "", prefix,
-			 e->inner, e->outer, e->count);
+	int n = snprintf(buf + *off, len - *off, "%s%c:%u:%u:%u", *off ? " " : "", prefix, e->inner,
+			 e->outer, e->count);
 	if (n < 0 || (size_t)n >= len - *off)
 		return -ENOBUFS;
 	*off += (size_t)n;
@@ -441,8 +440,8 @@ int sm_idmap_format_spec(const struct sm_idmap *uid, const struct sm_idmap *gid,
 uint32_t sm_overflow_id(enum sm_idkind kind)
 {
 	_cleanup_free_ char *text = NULL;
-	const char *path = kind == SM_GID ? "/proc/sys/kernel/overflowgid"
-					  : "/proc/sys/kernel/overflowuid";
+	const char *path =
+		kind == SM_GID ? "/proc/sys/kernel/overflowgid" : "/proc/sys/kernel/overflowuid";
 	uint32_t v;
 	if (sm_read_file_at(-EBADF, path, 64, &text, NULL) < 0)
 		return SM_OVERFLOW_ID;

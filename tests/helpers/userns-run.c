@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		char line[64];
-		if (!strcmp(argv[i], "--") ) {
+		if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
 		} else if (!strcmp(argv[i], "--map-root") && i + 1 < argc) {

@@ -50,7 +50,7 @@ __attribute__((format(printf, 1, 2), unused)) static void diag(const char *fmt, 
 
 #define is_int(got, want, ...)                                                                     \
 	({                                                                                         \
-		long long _g = (long long)(got), _w = (long long)(want);                          \
+		long long _g = (long long)(got), _w = (long long)(want);                           \
 		int _r = ok(_g == _w, __VA_ARGS__);                                                \
 		if (!_r)                                                                           \
 			diag("  got %lld, want %lld", _g, _w);                                     \
@@ -62,7 +62,7 @@ __attribute__((format(printf, 1, 2), unused)) static void diag(const char *fmt, 
 		const char *_g = (got), *_w = (want);                                              \
 		int _r = ok(_g && _w && strcmp(_g, _w) == 0, __VA_ARGS__);                         \
 		if (!_r)                                                                           \
-			diag("  got \"%s\", want \"%s\"", _g ? _g : "(null)", _w ? _w : "(null)");  \
+			diag("  got \"%s\", want \"%s\"", _g ? _g : "(null)", _w ? _w : "(null)"); \
 		_r;                                                                                \
 	})
 
