@@ -17,13 +17,16 @@ enum sm_mount_flags {
 };
 
 /* Parse "-o ro,nosuid,nodev,noexec" style options (also "rw", "suid", "dev",
- * "exec" to clear) into *flags.  -EINVAL and *bad pointing into a static copy
- * of the unknown option. */
+ * "exec" to clear) into *flags, which keeps its other bits.  -EINVAL and *bad
+ * pointing into a thread-local copy of the unknown option (the whole string
+ * for an empty one, as in "ro,,nodev"); *flags is then untouched. */
 int sm_mount_parse_options(const char *opts, unsigned *flags, const char **bad);
 
 /* Clone `path` (relative to `dirfd`, never following a final symlink nor
- * triggering automounts) as a detached mount, make it idmapped along
- * `userns_fd` and apply `flags`.  The clone's propagation is private.
+ * triggering automounts; NULL or "" for `dirfd` itself) as a detached mount,
+ * make it idmapped along `userns_fd` (a negative fd: no idmap) and apply
+ * `flags`; with SM_MOUNT_RECURSIVE both the clone and the attributes cover
+ * every submount.  The clone's propagation is private.
  * *ret_mntfd is O_CLOEXEC; nothing exists in any mount namespace until it is
  * attached, and closing the fd drops it.  -EINVAL from mount_setattr means the
  * filesystem cannot be idmapped (or the source is already idmapped). */
@@ -35,7 +38,9 @@ int sm_mount_attach(int mntfd, int dirfd, const char *path);
 
 /* Can the kernel idmap the filesystem under `path`?  Tries it on a throwaway
  * detached clone; 1 yes, 0 no (-EINVAL/-EPERM from mount_setattr with a
- * valid namespace), -errno when the probe itself could not run. */
+ * valid namespace), -errno when the probe itself could not run (e.g. the
+ * clone could not be made).  Answers are cached per mount (st_dev and mount
+ * id); the probe's namespace fd is made once and kept open. */
 int sm_mount_probe_idmap(int dirfd, const char *path);
 
 #ifdef __cplusplus

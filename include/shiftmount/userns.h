@@ -23,9 +23,12 @@ int sm_userns_from_maps(const struct sm_idmap *uid, const struct sm_idmap *gid, 
 int sm_userns_read_maps(int userns_fd, struct sm_idmap *ret_uid, struct sm_idmap *ret_gid);
 
 /* Open a TARGET as the contract spells it: a decimal PID, or a path to a
- * user-namespace file such as /proc/PID/ns/user.  -EINVAL when it is
- * neither; -ESRCH for a missing pid; -ENOTTY for a file that is not a user
- * namespace. */
+ * user-namespace file such as /proc/PID/ns/user.  A path must contain a '/'
+ * (write ./FILE for one in the working directory).  -EINVAL when it is
+ * neither (or pid 0); -ESRCH for a missing pid; -ENOENT (or another open()
+ * error) for a missing file; -ENOTTY for a file that is not a user
+ * namespace.  A pid is opened through a pidfd, so a recycled pid cannot
+ * hand over another process's namespace. */
 int sm_userns_open_target(const char *target, int *ret_fd);
 
 /* 1 when `userns_fd` is the initial user namespace, 0 when not, -errno. */
