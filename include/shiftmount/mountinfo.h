@@ -36,6 +36,14 @@ struct sm_mount_entry {
  * otherwise /proc/self/mountinfo ("idmapped" option; maps unknown). */
 int sm_mountinfo_list_shifted(struct sm_mount_entry **ret, size_t *ret_n);
 
+/* Hook for the FUSE backend: the maps of a shiftfs-fuse mount (fstype
+ * "fuse.shiftfs-fuse"), which the kernel cannot tell.  `e` has target,
+ * source, fstype and flags filled in.  0 and the maps (disk -> host) when
+ * known; -errno otherwise.  Declared weak: the library lists FUSE mounts
+ * with maps unknown when no backend defines it. */
+int sm_fuse_mount_maps(const struct sm_mount_entry *e, struct sm_idmap *ret_uid,
+		       struct sm_idmap *ret_gid) __attribute__((weak));
+
 #ifdef __cplusplus
 }
 #endif

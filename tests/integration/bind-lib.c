@@ -156,6 +156,31 @@ static void test_mount(const char *tmp)
 	is_int(sm_mount_attach(mfd, AT_FDCWD, dst), 0, "attached");
 	ok(mounted_at(dst), "visible after attach");
 
+	struct sm_mount_entry *list = NULL;
+	size_t n = 0;
+	is_int(sm_mountinfo_list_shifted(&list, &n), 0, "shifted mounts listed");
+	const struct sm_mount_entry *e = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i].target, dst))
+			e = &list[i];
+	ok(e != NULL, "our mount is in the list");
+	if (e) {
+		is_str(e->source, src, "its source directory is found");
+		is_int(e->backend, SM_BACKEND_KERNEL, "kernel backend");
+		is_int(e->flags, SM_MOUNT_NOSUID | SM_MOUNT_NODEV, "flags nosuid,nodev");
+		char got[128] = "", want[128];
+		if (e->maps_known)
+			sm_idmap_format_spec(&e->uid, &e->gid, got, sizeof(got));
+		sm_idmap_format_spec(&m, &m, want, sizeof(want));
+		is_str(got, want, "maps from statmount: %s", want);
+		is_str(e->fstype, "tmpfs", "fstype");
+	}
+	int src_listed = 0;
+	for (size_t i = 0; i < n; i++)
+		src_listed |= !strcmp(list[i].target, src);
+	ok(!src_listed, "the unshifted source is not listed");
+	free(list);
+
 	/* A host process with fsuid 200000 writes through the mount. */
 	snprintf(file, sizeof(file), "%s/f", dst);
 	pid_t pid = fork();
