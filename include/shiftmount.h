@@ -15,5 +15,8 @@
 #include "shiftmount/mount.h"
 #include "shiftmount/mountinfo.h"
 #include "shiftmount/config.h"
+#include "shiftmount/mark.h"
+#include "shiftmount/subid.h"
+#include "shiftmount/policy.h"
 
 #endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The delegation policy: may this caller have this marked directory shifted
+ * along its own user namespace?  A pure function of what the daemon found
+ * out about the caller (from its pidfd-verified /proc entry), the mark and
+ * the subordinate-id tables, so it can be tested from a table.
+ */
+#ifndef SHIFTMOUNT_POLICY_H
+#define SHIFTMOUNT_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "idmap.h"
+#include "mark.h"
+#include "subid.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sm_policy_input {
+	int userns_initial; /* the caller's user namespace is the initial one */
+	int cap_sys_admin;  /* CAP_SYS_ADMIN in CapEff (in its own namespace) */
+	int mntns_owned;    /* its mount namespace is owned by its user namespace */
+	const struct sm_idmap *uid_map, *gid_map; /* the caller's: interior -> host */
+	const struct sm_mark *mark;		  /* the source's; NULL: none */
+	int by_name;				  /* asked by mark name, not by path */
+	const struct sm_subid *subuid, *subgid;
+	/* Resolves @USER to a uid, for /etc/subuid lines written by uid;
+	 * NULL or a negative return: match by name only. */
+	int (*user_uid)(const char *user, uint32_t *ret);
+};
+
+enum sm_policy_verdict {
+	SM_POLICY_ALLOW = 0,
+	SM_POLICY_NOT_MARKED, /* no (valid) mark: the source is not shiftable */
+	SM_POLICY_DENIED,     /* the caller does not satisfy the rules */
+};
+
+/* Decide.  On refusal `reason` (always NUL-terminated when len > 0) says
+ * why in one sentence fragment.  On SM_POLICY_ALLOW and when ret_uid/ret_gid
+ * are not NULL, they get the mount's maps (disk -> host, the one formula
+ * with the mark's origin and range). */
+enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, char *reason, size_t len,
+				       struct sm_idmap *ret_uid, struct sm_idmap *ret_gid);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

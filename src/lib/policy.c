@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The delegation policy (DESIGN.md "Security rules").  Each rule answers
+ * one of the thread's worries:
+ *  - only a namespace's own root may shift along it, so a tenant cannot
+ *    borrow another user namespace (the kernel cannot check subuid ranges);
+ *  - the admin's mark is the permission; --by narrows it to one root uid or
+ *    to a user's subordinate ranges (the whole map must lie inside them, or
+ *    a tenant could map a neighbour's ids into the shared tree);
+ *  - by name the tenant never reached the directory itself, so the file
+ *    system's permissions cannot have decided: a mark needs --by for that.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "shiftmount/policy.h"
+#include "util.h"
+
+__attribute__((format(printf, 4, 5))) static enum sm_policy_verdict
+verdict(enum sm_policy_verdict v, char *reason, size_t len, const char *fmt, ...)
+{
+	if (len > 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(reason, len, fmt, ap);
+		va_end(ap);
+	}
+	return v;
+}
+
+static int user_satisfies(const struct sm_policy_input *in, const char *user)
+{
+	uint32_t uid = (uint32_t)-1;
+	if (in->user_uid && in->user_uid(user, &uid) < 0)
+		uid = (uint32_t)-1;
+	_cleanup_free_ struct sm_idmap *ru = malloc(sizeof(*ru));
+	_cleanup_free_ struct sm_idmap *rg = malloc(sizeof(*rg));
+	if (!ru || !rg)
+		return 0;
+	if (!in->subuid || !in->subgid || sm_subid_ranges(in->subuid, user, uid, ru) < 0 ||
+	    sm_subid_ranges(in->subgid, user, uid, rg) < 0)
+		return 0;
+	return sm_idmap_outer_within(in->uid_map, ru) && sm_idmap_outer_within(in->gid_map, rg);
+}
+
+static void format_by(const struct sm_mark *m, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < m->n_by && off < len; i++) {
+		const struct sm_mark_by *b = &m->by[i];
+		int n = b->is_user ? snprintf(buf + off, len - off, "%s@%s", i ? "," : "", b->user)
+				   : snprintf(buf + off, len - off, "%s%u", i ? "," : "", b->uid);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, char *reason, size_t len,
+				       struct sm_idmap *ret_uid, struct sm_idmap *ret_gid)
+{
+	const struct sm_mark *m = in->mark;
+
+	if (in->userns_initial)
+		return verdict(SM_POLICY_DENIED, reason, len,
+			       "caller is in the initial user namespace; only the root of a "
+			       "container's user namespace may ask (admins use shiftmount bind)");
+	if (!in->cap_sys_admin)
+		return verdict(SM_POLICY_DENIED, reason, len,
+			       "caller lacks CAP_SYS_ADMIN in its user namespace (it is not the "
+			       "namespace's root)");
+	if (!in->uid_map || !in->gid_map || in->uid_map->n == 0 || in->gid_map->n == 0)
+		return verdict(SM_POLICY_DENIED, reason, len,
+			       "caller's user namespace has no uid or gid map");
+	if (!in->mntns_owned)
+		return verdict(SM_POLICY_DENIED, reason, len,
+			       "caller's mount namespace is not owned by its user namespace; "
+			       "run it in the container's own mount namespace");
+	if (!m)
+		return verdict(SM_POLICY_NOT_MARKED, reason, len,
+			       "the directory is not marked shiftable");
+	if (in->by_name && m->n_by == 0)
+		return verdict(SM_POLICY_DENIED, reason, len,
+			       "mark \"%s\" has no --by list; such a mark is granted by path only, "
+			       "where the filesystem's permissions decide",
+			       m->name);
+
+	if (m->n_by > 0) {
+		uint32_t root = 0;
+		int root_mapped = sm_idmap_to_outer(in->uid_map, 0, &root) == 0;
+		int allowed = 0;
+		for (unsigned i = 0; i < m->n_by && !allowed; i++) {
+			const struct sm_mark_by *b = &m->by[i];
+			if (b->is_user)
+				allowed = user_satisfies(in, b->user);
+			else
+				allowed = root_mapped && root == b->uid;
+		}
+		if (!allowed) {
+			char by[512], who[64];
+			format_by(m, by, sizeof(by));
+			if (root_mapped)
+				snprintf(who, sizeof(who), "host uid %u", root);
+			else
+				snprintf(who, sizeof(who), "no host uid");
+			return verdict(
+				SM_POLICY_DENIED, reason, len,
+				"the mark allows only by=%s; the caller's namespace root is %s "
+				"and its map is not inside those users' /etc/subuid and "
+				"/etc/subgid ranges",
+				by, who);
+		}
+	}
+
+	_cleanup_free_ struct sm_idmap *mu = malloc(sizeof(*mu));
+	_cleanup_free_ struct sm_idmap *mg = malloc(sizeof(*mg));
+	if (!mu || !mg)
+		return verdict(SM_POLICY_DENIED, reason, len, "out of memory");
+	if (sm_idmap_shift(in->uid_map, m->origin_uid, m->range, mu) < 0 ||
+	    sm_idmap_shift(in->gid_map, m->origin_gid, m->range, mg) < 0)
+		return verdict(SM_POLICY_DENIED, reason, len,
+			       "no interior id of the caller's map lies in the mark's range 0-%u",
+			       m->range - 1);
+	if (ret_uid)
+		*ret_uid = *mu;
+	if (ret_gid)
+		*ret_gid = *mg;
+	if (len > 0)
+		reason[0] = '\0';
+	return SM_POLICY_ALLOW;
+}
