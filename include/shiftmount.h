@@ -15,6 +15,7 @@
 #include "shiftmount/mount.h"
 #include "shiftmount/mountinfo.h"
 #include "shiftmount/config.h"
+#include "shiftmount/audit.h"
 #include "shiftmount/mark.h"
 #include "shiftmount/subid.h"
 #include "shiftmount/policy.h"

@@ -171,4 +171,22 @@ static inline long sys_listmount(const struct mnt_id_req *req, uint64_t *ids, si
 	return syscall(__NR_listmount, req, ids, n, flags);
 }
 
+/* getxattrat(2), Linux 6.13+: an xattr of a name relative to a dirfd,
+ * without following a final symlink (AT_SYMLINK_NOFOLLOW). */
+#ifndef __NR_getxattrat
+#define __NR_getxattrat 464
+#endif
+struct sm_xattr_args {
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+};
+
+static inline long sys_getxattrat(int dfd, const char *path, unsigned at_flags, const char *name,
+				  void *value, size_t size)
+{
+	struct sm_xattr_args args = { (uint64_t)(uintptr_t)value, (uint32_t)size, 0 };
+	return syscall(__NR_getxattrat, dfd, path, at_flags, name, &args, sizeof(args));
+}
+
 #endif
