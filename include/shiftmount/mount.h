@@ -33,7 +33,8 @@ int sm_mount_parse_options(const char *opts, unsigned *flags, const char **bad);
 int sm_mount_clone_shifted(int dirfd, const char *path, int userns_fd, unsigned flags,
 			   int *ret_mntfd);
 
-/* Attach a detached mount at `path` relative to `dirfd`. */
+/* Attach a detached mount at `path` relative to `dirfd` (a final symlink is
+ * not followed); NULL or "" attaches onto `dirfd` itself. */
 int sm_mount_attach(int mntfd, int dirfd, const char *path);
 
 /* Can the kernel idmap the filesystem under `path`?  Tries it on a throwaway

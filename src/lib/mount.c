@@ -17,6 +17,9 @@
 #include "missing-syscall.h"
 #include "util.h"
 
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
 #ifndef STATX_MNT_ID
 #define STATX_MNT_ID 0x00001000U
 #endif
@@ -129,11 +132,15 @@ int sm_mount_clone_shifted(int dirfd, const char *path, int userns_fd, unsigned 
 
 int sm_mount_attach(int mntfd, int dirfd, const char *path)
 {
-	if (mntfd < 0 || !path)
+	if (mntfd < 0)
 		return -EBADF;
 	/* Without MOVE_MOUNT_T_SYMLINKS a final symlink at DST is not
-	 * followed. */
-	if (sys_move_mount(mntfd, "", dirfd, path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+	 * followed; an empty path attaches onto `dirfd` itself (an O_PATH fd
+	 * of the mount point). */
+	unsigned fl = MOVE_MOUNT_F_EMPTY_PATH;
+	if (!path || !*path)
+		fl |= MOVE_MOUNT_T_EMPTY_PATH;
+	if (sys_move_mount(mntfd, "", dirfd, path ? path : "", fl) < 0)
 		return sm_negerrno();
 	return 0;
 }
