@@ -103,6 +103,8 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) -lpthread
 
+include tests/fuzz/fuzz.mk
+
 deps:
 	@scripts/install-deps
 
