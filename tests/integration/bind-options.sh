@@ -125,6 +125,36 @@ ok "no config, no option: origin 0" env SHIFTMOUNT_CONFIG="$SM_TMP/none" \
 in_a -- touch "$d/zero/f"
 is "... file is 0:0 on disk" "$(owner "$src/zero/f")" "0:0"
 
+# SRC's mark (the trusted.shiftmount xattr) comes between the options and
+# the config file.
+if [ ! -e "$SM_SRC/src/lib/mark.c" ]; then
+	skip "marks are not part of this build"
+elif ! setfattr -n trusted.shiftmount -v "v1 origin-uid=100000 origin-gid=100000 range=65536" \
+	"$src/zero" 2>/dev/null || ! setfattr -x trusted.shiftmount "$src/zero"; then
+	skip "cannot set trusted xattrs on tmpfs here"
+else
+	mkdir -p "$src/marked" "$src/badmark"
+	chown 100000:100000 "$src/marked"
+	setfattr -n trusted.shiftmount -v "v1 origin-uid=100000 origin-gid=100000 range=65536" \
+		"$src/marked"
+	newdst
+	ok "origin from SRC's mark" env SHIFTMOUNT_CONFIG="$SM_TMP/conf" \
+		shiftmount bind --shift="$A" "$src/marked" "$d"
+	in_a -- touch "$d/f"
+	is "... the mark beats the config: 100000:100000 on disk" "$(owner "$src/marked/f")" \
+		"100000:100000"
+	newdst
+	ok "options beat the mark" shiftmount bind --shift="$A" --origin 0 "$src/marked" "$d"
+	like "... map starts at disk 0" "$(shiftmount show "$d")" "disk 0-65535 <-> host 200000"
+	setfattr -n trusted.shiftmount -v "v1 origin-uid=abc" "$src/badmark"
+	mkdir -p "$SM_TMP/dbad"
+	before=$(mountinfo_sig)
+	out=$(shiftmount bind --shift="$A" "$src/badmark" "$SM_TMP/dbad" 2>&1)
+	is "an invalid mark: exit 1" "$?" 1
+	like "... says so, with a hint" "$out" "$src/badmark: invalid mark.*hint: .*shiftmount unmark"
+	is "... nothing mounted" "$(mountinfo_sig)" "$before"
+fi
+
 # -v tells where the origin came from.
 newdst
 out=$(SHIFTMOUNT_CONFIG="$SM_TMP/conf" shiftmount bind -v --shift="$A" "$src" "$d" 2>&1)
