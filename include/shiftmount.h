@@ -19,5 +19,7 @@
 #include "shiftmount/mark.h"
 #include "shiftmount/subid.h"
 #include "shiftmount/policy.h"
+#include "shiftmount/proto.h"
+#include "shiftmount/delegate.h"
 
 #endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The client side of shiftmountd: ask for a shifted mount, get its fd. */
+#ifndef SHIFTMOUNT_DELEGATE_H
+#define SHIFTMOUNT_DELEGATE_H
+
+#include <stddef.h>
+
+#include "proto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* `path`, else $SHIFTMOUNT_SOCKET, else SM_DELEGATE_SOCKET. */
+const char *sm_delegate_socket_path(const char *path);
+
+/* Connect (SOCK_CLOEXEC) to the daemon's socket. */
+int sm_delegate_connect(const char *path, int *ret_sock);
+
+/* Call io.shiftmount.Delegate.Mount.  With req->fd >= 0, `src_fd` is sent
+ * as that fd (it must be index 0).  On success *ret_mntfd is the detached
+ * shifted mount (O_CLOEXEC), *ret_reply (may be NULL) what the daemon made.
+ * When the daemon answers with an error: -EREMOTEIO, `error` gets its name
+ * and `why` its reason.  -ETIMEDOUT after `timeout_ms` without an answer. */
+int sm_delegate_mount(int sock, const struct sm_delegate_request *req, int src_fd, int timeout_ms,
+		      int *ret_mntfd, struct sm_delegate_reply *ret_reply, char *error,
+		      size_t error_len, char *why, size_t why_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

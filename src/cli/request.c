@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * shiftmount request: a container root asks shiftmountd for a marked
+ * directory shifted along its own user namespace and attaches it.  By path
+ * the client opens SRC itself (O_PATH), so the kernel checks that this
+ * caller can reach it; the daemon only ever sees that fd and the path.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "util.h"
+
+static void help(void)
+{
+	printf("Usage: shiftmount request [OPTIONS] (SRC | --name NAME) DST\n"
+	       "\n"
+	       "Run as root of a container's user namespace, in its own mount namespace: ask\n"
+	       "shiftmountd for the marked directory SRC (or the mark NAME) shifted along\n"
+	       "this user namespace, and attach it at DST.  The mount is nosuid,nodev.\n"
+	       "\n"
+	       "  --socket PATH     the daemon's socket (default $%s, else %s)\n"
+	       "  --name NAME       ask for a mark by name instead of by path\n"
+	       "  -r, --recursive   shift the submounts of SRC too\n"
+	       "  -o OPTS           ro, noexec (nosuid,nodev are always set)\n"
+	       "  -v, --verbose     print what the daemon made\n"
+	       "  -h, --help        this text\n"
+	       "\n"
+	       "Exit status: 0 attached, 1 refused or failed, 2 bad usage or input.\n",
+	       SM_DELEGATE_SOCKET_ENV, SM_DELEGATE_SOCKET);
+}
+
+/* ro, noexec, and the always-on ones; suid/dev cannot be had. */
+int request_parse_option(const char *opt, size_t len, struct sm_delegate_request *req);
+int request_parse_option(const char *opt, size_t len, struct sm_delegate_request *req)
+{
+#define IS(s) (len == strlen(s) && !strncmp(opt, s, len))
+	if (IS("ro"))
+		req->readonly = 1;
+	else if (IS("rw"))
+		req->readonly = 0;
+	else if (IS("noexec"))
+		req->noexec = 1;
+	else if (IS("exec"))
+		req->noexec = 0;
+	else if (IS("nosuid") || IS("nodev"))
+		;
+	else
+		return -EINVAL;
+	return 0;
+#undef IS
+}
+
+/* Send the request and attach the answer at `dst`; an exit status.  Shared
+ * with mount.shift through the library's client (this file only prints). */
+static int do_request(const char *sockpath, struct sm_delegate_request *req, int srcfd,
+		      const char *what, const char *dst)
+{
+	_cleanup_close_ int sock = -EBADF;
+	int r = sm_delegate_connect(sockpath, &sock);
+	if (r < 0)
+		return op_error(r,
+				"is shiftmountd running?  Point --socket or $SHIFTMOUNT_SOCKET at "
+				"its socket",
+				"request %s: connecting to %s", what,
+				sm_delegate_socket_path(sockpath));
+	_cleanup_close_ int mntfd = -EBADF;
+	struct sm_delegate_reply rep;
+	char error[256], why[1024];
+	r = sm_delegate_mount(sock, req, srcfd, 30000, &mntfd, &rep, error, sizeof(error), why,
+			      sizeof(why));
+	if (r == -EREMOTEIO) {
+		const char *e = strrchr(error, '.');
+		fprintf(stderr, "shiftmount: request %s: refused: %s (%s)\n", what,
+			why[0] ? why : "no reason given", e ? e + 1 : error);
+		return EXIT_FAILED;
+	}
+	if (r < 0)
+		return op_error(r, NULL, "request %s: talking to shiftmountd", what);
+	verbose("request %s: origin %u:%u range %u, uid map %s", what, rep.origin_uid,
+		rep.origin_gid, rep.range, rep.uid_map);
+	r = sm_mount_attach(mntfd, AT_FDCWD, dst);
+	if (r < 0)
+		return op_error(r,
+				r == -EPERM ? "attach from the container's own mount namespace "
+					      "(its root must own it)"
+					    : NULL,
+				"request %s: attaching at %s", what, dst);
+	return EXIT_OK;
+}
+
+int request_run(const char *sockpath, struct sm_delegate_request *req, const char *src,
+		const char *dst);
+int request_run(const char *sockpath, struct sm_delegate_request *req, const char *src,
+		const char *dst)
+{
+	struct stat st;
+	if (stat(dst, &st) < 0)
+		return usage_error("%s: %s", dst, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return usage_error("%s: not a directory", dst);
+	if (req->name[0])
+		return do_request(sockpath, req, -EBADF, req->name, dst);
+
+	/* O_PATH is enough for the kernel to check search permission on
+	 * every component: what this caller cannot reach, it cannot ask for. */
+	_cleanup_close_ int fd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		if (e == EACCES || e == EPERM)
+			return op_error(-e, NULL, "request %s", src);
+		return usage_error("%s: %s", src, strerror(e));
+	}
+	if (src[0] == '/') {
+		snprintf(req->path, sizeof(req->path), "%s", src);
+	} else {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)))
+			return op_error(-errno, NULL, "getcwd");
+		if (snprintf(req->path, sizeof(req->path), "%s/%s", strcmp(cwd, "/") ? cwd : "",
+			     src) >= (int)sizeof(req->path))
+			return usage_error("%s: path too long", src);
+	}
+	req->fd = 0;
+	return do_request(sockpath, req, fd, src, dst);
+}
+
+int verb_request(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"socket", required_argument, NULL, 's'}, {"name", required_argument, NULL, 'n'},
+		{"recursive", no_argument, NULL, 'r'},	  {"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},	  {},
+	};
+	static struct sm_delegate_request req;
+	const char *sockpath = NULL;
+	int c;
+	req.fd = -1;
+	while ((c = getopt_long(argc, argv, "o:rvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sockpath = optarg;
+			break;
+		case 'n':
+			if (!sm_mark_name_valid(optarg))
+				return usage_error("--name: \"%s\": not a valid mark name", optarg);
+			snprintf(req.name, sizeof(req.name), "%s", optarg);
+			break;
+		case 'r':
+			req.recursive = 1;
+			break;
+		case 'o':
+			for (const char *p = optarg; *p;) {
+				size_t len = strcspn(p, ",");
+				if (request_parse_option(p, len, &req) < 0)
+					return usage_error(
+						"-o: \"%.*s\": only ro, rw, noexec, exec "
+						"(nosuid,nodev are always set)",
+						(int)len, p);
+				p += len;
+				if (*p)
+					p++;
+			}
+			break;
+		case 'v':
+			cli_verbose = 1;
+			break;
+		case 'h':
+			help();
+			return EXIT_OK;
+		default:
+			return usage_error("request: see shiftmount request --help");
+		}
+	}
+	int want = req.name[0] ? 1 : 2;
+	if (argc - optind != want)
+		return usage_error(req.name[0] ? "request: --name NAME takes only DST"
+					       : "request: expected SRC DST (or --name NAME DST)");
+	return request_run(sockpath, &req, req.name[0] ? NULL : argv[optind], argv[argc - 1]);
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The marks part of `shiftmount show` (show.c calls show_marks()). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <json.h>
+
+#include "cli.h"
+#include "util.h"
+
+int show_marks(FILE *out, struct json_object *json, char **paths, int n);
+
+static struct json_object *mark_json(const char *path, const struct sm_mark *m, const char *bad)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "path", json_object_new_string(path));
+	if (bad) {
+		json_object_object_add(o, "valid", json_object_new_boolean(0));
+		json_object_object_add(o, "error", json_object_new_string(bad));
+		return o;
+	}
+	json_object_object_add(o, "valid", json_object_new_boolean(1));
+	json_object_object_add(o, "origin_uid", json_object_new_int64(m->origin_uid));
+	json_object_object_add(o, "origin_gid", json_object_new_int64(m->origin_gid));
+	json_object_object_add(o, "range", json_object_new_int64(m->range));
+	struct json_object *by = json_object_new_array();
+	for (unsigned i = 0; i < m->n_by; i++) {
+		char e[48];
+		if (m->by[i].is_user)
+			snprintf(e, sizeof(e), "@%s", m->by[i].user);
+		else
+			snprintf(e, sizeof(e), "%u", m->by[i].uid);
+		json_object_array_add(by, json_object_new_string(e));
+	}
+	json_object_object_add(o, "by", by);
+	if (m->name[0])
+		json_object_object_add(o, "name", json_object_new_string(m->name));
+	return o;
+}
+
+/* One directory: 1 shown, 0 it has no mark. */
+static int show_one(FILE *out, struct json_object *arr, const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct sm_mark m;
+	struct sm_error err = {.why = NULL};
+	int r = sm_mark_get(fd, &m, &err);
+	char bad[256] = "";
+	if (r == -EBADMSG)
+		snprintf(bad, sizeof(bad), "invalid mark: \"%s\": %s", err.token,
+			 err.why ? err.why : "?");
+	else if (r < 0)
+		return 0;
+	if (arr) {
+		json_object_array_add(arr, mark_json(path, &m, bad[0] ? bad : NULL));
+	} else if (bad[0]) {
+		fprintf(out, "mark %s: %s\n", path, bad);
+	} else {
+		fprintf(out, "mark %s\n  origin %u:%u range %u", path, m.origin_uid, m.origin_gid,
+			m.range);
+		if (m.n_by) {
+			fputs("  by ", out);
+			for (unsigned i = 0; i < m.n_by; i++) {
+				if (m.by[i].is_user)
+					fprintf(out, "%s@%s", i ? "," : "", m.by[i].user);
+				else
+					fprintf(out, "%s%u", i ? "," : "", m.by[i].uid);
+			}
+		} else {
+			fputs("  by anyone who can reach it", out);
+		}
+		if (m.name[0])
+			fprintf(out, "  name %s", m.name);
+		fputc('\n', out);
+	}
+	return 1;
+}
+
+int show_marks(FILE *out, struct json_object *json, char **paths, int n)
+{
+	struct json_object *arr = json ? json_object_new_array() : NULL;
+	if (n > 0) {
+		for (int i = 0; i < n; i++)
+			show_one(out, arr, paths[i]);
+	} else {
+		/* Without paths: every mark that has a registered name. */
+		const char *reg = sm_registry_dir();
+		DIR *d = opendir(reg);
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			_cleanup_free_ char *p = NULL;
+			if (de->d_name[0] == '.' || sm_registry_lookup(reg, de->d_name, &p) < 0)
+				continue;
+			show_one(out, arr, p);
+		}
+		if (d)
+			closedir(d);
+	}
+	if (json)
+		json_object_object_add(json, "marks", arr);
+	return EXIT_OK;
+}

@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * shiftmountd: the privileged delegation service.  One thread, one poll
+ * loop: connections are read without blocking, each complete call is
+ * answered at once (a Mount takes a few milliseconds: two short-lived
+ * children), a slow or silent client only holds its own connection until
+ * the idle timeout.  Logs every decision to stderr.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include "shiftmountd.h"
+#include "util.h"
+
+#define MAX_CONNS	    512
+#define IDLE_MS		    10000
+#define SEND_TIMEOUT	    2
+#define SD_LISTEN_FDS_START 3
+
+struct daemon_config daemon_config = {
+	.subuid = SM_SUBUID_PATH,
+	.subgid = SM_SUBGID_PATH,
+	.clone_timeout_ms = 10000,
+};
+
+struct conn {
+	int fd;
+	struct sm_proto_buf buf;
+	int64_t last;
+};
+
+static struct conn conns[MAX_CONNS];
+static unsigned n_conns;
+
+void log_msg(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("shiftmountd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: shiftmountd [--socket PATH] [--config FILE] [--registry DIR]\n"
+		"                   [--subuid FILE] [--subgid FILE]\n\n"
+		"Hands out uid/gid-shifted mounts of marked directories to container roots\n"
+		"(io.shiftmount.Delegate over Varlink).  Runs in the foreground; logs each\n"
+		"decision to stderr.  Socket-activated when LISTEN_FDS is set.\n\n"
+		"  --socket PATH    listen here (default %s)\n"
+		"  --config FILE    site configuration (default %s)\n"
+		"  --registry DIR   mark names (default $%s or %s)\n"
+		"  --subuid FILE    subordinate uids (default %s)\n"
+		"  --subgid FILE    subordinate gids (default %s)\n",
+		SM_DELEGATE_SOCKET, SM_CONFIG_PATH, SM_REGISTRY_ENV, SM_REGISTRY_DIR,
+		SM_SUBUID_PATH, SM_SUBGID_PATH);
+}
+
+/* The sd_listen_fds() protocol, without libsystemd. */
+static int listen_fd_from_env(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *n = getenv("LISTEN_FDS");
+	if (!pid || !n || atol(pid) != (long)getpid() || atoi(n) < 1)
+		return -ENOENT;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	int fd = SD_LISTEN_FDS_START;
+	int acc = 0;
+	socklen_t l = sizeof(acc);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &l) < 0 || !acc)
+		return -ENOTSOCK;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return sm_negerrno();
+	return fd;
+}
+
+static int make_dirs(const char *path)
+{
+	char buf[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	snprintf(buf, sizeof(buf), "%s", path);
+	char *slash = strrchr(buf, '/');
+	if (!slash || slash == buf)
+		return 0;
+	*slash = '\0';
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		(void)mkdir(buf, 0755);
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return sm_negerrno();
+	return 0;
+}
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	int r = make_dirs(path);
+	if (r < 0)
+		return r;
+	/* A stale socket from a previous run; never remove anything else. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return -EEXIST;
+		_cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return -EADDRINUSE;
+		unlink(path);
+	}
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return sm_negerrno();
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return sm_negerrno();
+	/* Anyone may ask; the policy decides. */
+	if (chmod(path, 0666) < 0 || listen(fd, 128) < 0) {
+		r = sm_negerrno();
+		unlink(path);
+		return r;
+	}
+	return TAKE_FD(fd);
+}
+
+static void conn_close(unsigned i)
+{
+	close(conns[i].fd);
+	sm_proto_buf_free(&conns[i].buf);
+	conns[i] = conns[--n_conns];
+}
+
+static void send_protocol_error(int fd, const char *reason)
+{
+	json_object *e = sm_varlink_error_reason(ERR_PROTOCOL, reason);
+	if (e)
+		(void)sm_proto_send(fd, e, NULL, 0);
+	json_object_put(e);
+}
+
+/* Read what there is and answer every complete call; 0 to keep the
+ * connection, -1 to close it. */
+static int conn_input(struct conn *c)
+{
+	int r = sm_proto_recv(c->fd, &c->buf);
+	if (r == -EAGAIN)
+		return 0;
+	if (r == 0) {
+		if (c->buf.len > 0)
+			log_msg("fd %d: connection closed in the middle of a message (%zu bytes)",
+				c->fd, c->buf.len);
+		return -1;
+	}
+	if (r < 0 && r != -EMSGSIZE)
+		return -1;
+	c->last = now_ms();
+	for (;;) {
+		json_object *msg = NULL;
+		int fds[SM_PROTO_MAX_FDS];
+		unsigned nfds = 0;
+		r = sm_proto_next(&c->buf, &msg, fds, &nfds);
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			const char *why = r == -EMSGSIZE       ? "message longer than 65536 bytes"
+					  : r == -EILSEQ       ? "message is not valid UTF-8"
+					  : r == -ETOOMANYREFS ? "too many file descriptors"
+							       : "message is not one JSON object";
+			log_msg("fd %d: protocol error: %s", c->fd, why);
+			send_protocol_error(c->fd, why);
+			return -1;
+		}
+		int out = -EBADF, oneway = 0;
+		json_object *reply = varlink_dispatch(c->fd, msg, fds, nfds, &out, &oneway);
+		if (reply && !oneway)
+			(void)sm_proto_send(c->fd, reply, &out, out >= 0 ? 1 : 0);
+		sm_closep(&out);
+		json_object_put(reply);
+		json_object_put(msg);
+	}
+}
+
+static void accept_all(int lfd)
+{
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (n_conns >= MAX_CONNS) {
+			send_protocol_error(fd, "too many connections; try again");
+			close(fd);
+			log_msg("refused a connection: %d open", MAX_CONNS);
+			continue;
+		}
+		struct timeval tv = {.tv_sec = SEND_TIMEOUT};
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		struct conn *c = &conns[n_conns++];
+		c->fd = fd;
+		c->last = now_ms();
+		sm_proto_buf_init(&c->buf);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"config", required_argument, NULL, 'c'},
+		{"registry", required_argument, NULL, 'r'},
+		{"subuid", required_argument, NULL, 'u'},
+		{"subgid", required_argument, NULL, 'g'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{},
+	};
+	const char *socket_path = NULL, *config = SM_CONFIG_PATH;
+	int c;
+	daemon_config.registry = sm_registry_dir();
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			socket_path = optarg;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'r':
+			daemon_config.registry = optarg;
+			break;
+		case 'u':
+			daemon_config.subuid = optarg;
+			break;
+		case 'g':
+			daemon_config.subgid = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("shiftmountd %s\n", SM_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "shiftmountd: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+
+	struct sm_config cfg;
+	struct sm_error err = {.why = NULL};
+	if (sm_config_load(config, &cfg, &err) < 0) {
+		fprintf(stderr, "shiftmountd: %s: \"%s\": %s\n", config, err.token,
+			err.why ? err.why : "invalid");
+		return 2;
+	}
+
+	/* Every connection is an fd; let the limit be the hard one. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
+	int lfd = socket_path ? -ENOENT : listen_fd_from_env();
+	int own_socket = 0;
+	if (lfd == -ENOTSOCK) {
+		fprintf(stderr, "shiftmountd: LISTEN_FDS: fd 3 is not a listening socket\n");
+		return 1;
+	}
+	if (lfd < 0) {
+		socket_path = sm_delegate_socket_path(socket_path);
+		lfd = listen_on(socket_path);
+		if (lfd < 0) {
+			fprintf(stderr, "shiftmountd: cannot listen on %s: %s\n", socket_path,
+				strerror(-lfd));
+			return 1;
+		}
+		own_socket = 1;
+	}
+	(void)fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
+
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		fprintf(stderr, "shiftmountd: signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+	log_msg("listening on %s (registry %s, subuid %s, subgid %s)",
+		own_socket ? socket_path : "the socket-activated fd", daemon_config.registry,
+		daemon_config.subuid, daemon_config.subgid);
+
+	static struct pollfd pfd[MAX_CONNS + 2];
+	int running = 1;
+	while (running) {
+		pfd[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = lfd, .events = POLLIN};
+		unsigned n = n_conns;
+		for (unsigned i = 0; i < n; i++)
+			pfd[i + 2] = (struct pollfd){.fd = conns[i].fd, .events = POLLIN};
+		int r = poll(pfd, n + 2, 1000);
+		if (r < 0 && errno != EINTR) {
+			log_msg("poll: %s", strerror(errno));
+			break;
+		}
+		if (r > 0 && (pfd[0].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
+			    si.ssi_signo != SIGHUP) {
+				log_msg("signal %u: exiting", si.ssi_signo);
+				running = 0;
+			}
+		}
+		/* Walk backwards: closing moves the last connection into i. */
+		int64_t t = now_ms();
+		for (unsigned i = n; i-- > 0;) {
+			int close_it = 0;
+			if (r > 0 && pfd[i + 2].revents)
+				close_it = conn_input(&conns[i]) < 0;
+			else if (t - conns[i].last > IDLE_MS)
+				close_it = 1;
+			if (close_it)
+				conn_close(i);
+		}
+		if (r > 0 && (pfd[1].revents & POLLIN))
+			accept_all(lfd);
+	}
+	while (n_conns > 0)
+		conn_close(n_conns - 1);
+	close(lfd);
+	if (own_socket)
+		unlink(socket_path);
+	return 0;
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Who is asking.  A pid alone is never trusted: SO_PEERPIDFD gives a pidfd
+ * for the process that connected, its namespaces come from the pidfd, and
+ * /proc/PID is opened and then checked against the pidfd (a pid is not
+ * reused while its process lives, so a live pidfd after the open proves the
+ * directory is that process's).  Whatever is read through that directory
+ * afterwards fails with ESRCH rather than describing another process.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <linux/nsfs.h>
+
+#include "shiftmountd.h"
+#include "missing-syscall.h"
+#include "util.h"
+
+#define CAP_SYS_ADMIN_BIT 21
+
+static int fail(struct peer *p, int r, char *why, size_t len, const char *msg)
+{
+	snprintf(why, len, "%s: %s", msg, strerror(-r));
+	peer_release(p);
+	return r;
+}
+
+int peer_alive(const struct peer *p)
+{
+	return sys_pidfd_send_signal(p->pidfd, 0, NULL, 0) == 0;
+}
+
+static int same_inode(int a, int b)
+{
+	struct stat sa, sb;
+	if (fstat(a, &sa) < 0 || fstat(b, &sb) < 0)
+		return 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int read_cap_sys_admin(int procfd)
+{
+	_cleanup_free_ char *status = NULL;
+	int r = sm_read_file_at(procfd, "status", 64 * 1024, &status, NULL);
+	if (r < 0)
+		return r;
+	const char *l = strstr(status, "\nCapEff:");
+	unsigned long long caps;
+	if (!l || sscanf(l + 8, "%llx", &caps) != 1)
+		return -EIO;
+	return !!(caps & (1ULL << CAP_SYS_ADMIN_BIT));
+}
+
+static int read_map(int procfd, const char *file, struct sm_idmap *ret)
+{
+	_cleanup_free_ char *text = NULL;
+	struct sm_error err;
+	int r = sm_read_file_at(procfd, file, 64 * 1024, &text, NULL);
+	if (r < 0)
+		return r;
+	if (!*text) {
+		sm_idmap_init(ret);
+		return 0;
+	}
+	return sm_idmap_parse_proc(text, ret, &err);
+}
+
+int peer_identify(int sock, struct peer *p, char *why, size_t len)
+{
+	struct ucred cred;
+	socklen_t sl = sizeof(cred);
+	int r;
+
+	*p = (struct peer){
+		.pidfd = -EBADF, .procfd = -EBADF, .userns_fd = -EBADF, .mntns_fd = -EBADF};
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &sl) < 0)
+		return fail(p, sm_negerrno(), why, len, "SO_PEERCRED");
+	p->pid = cred.pid;
+	p->uid = cred.uid;
+	p->gid = cred.gid;
+	if (p->pid <= 0)
+		return fail(p, -ESRCH, why, len, "the peer's pid is not visible to the daemon");
+
+	sl = sizeof(p->pidfd);
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &p->pidfd, &sl) < 0)
+		return fail(p, sm_negerrno(), why, len, "SO_PEERPIDFD (Linux 6.5+) unavailable");
+
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/%d", (int)p->pid);
+	p->procfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (p->procfd < 0 || !peer_alive(p))
+		return fail(p, -ESRCH, why, len, "the caller exited");
+
+	p->userns_fd = ioctl(p->pidfd, PIDFD_GET_USER_NAMESPACE, 0);
+	if (p->userns_fd < 0)
+		return fail(p, sm_negerrno(), why, len, "the caller's user namespace");
+	p->mntns_fd = ioctl(p->pidfd, PIDFD_GET_MNT_NAMESPACE, 0);
+	if (p->mntns_fd < 0)
+		return fail(p, sm_negerrno(), why, len, "the caller's mount namespace");
+	(void)fcntl(p->userns_fd, F_SETFD, FD_CLOEXEC);
+	(void)fcntl(p->mntns_fd, F_SETFD, FD_CLOEXEC);
+
+	struct stat st;
+	if (fstat(p->userns_fd, &st) < 0)
+		return fail(p, sm_negerrno(), why, len, "fstat user namespace");
+	p->userns_ino = st.st_ino;
+
+	r = sm_userns_is_initial(p->userns_fd);
+	if (r < 0)
+		return fail(p, r, why, len, "checking the caller's user namespace");
+	p->userns_initial = r;
+
+	/* The maps and capabilities below must be those of the namespace
+	 * the pidfd gave: a process may unshare a new one meanwhile. */
+	_cleanup_close_ int nsfile = openat(p->procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+	if (nsfile < 0)
+		return fail(p, -ESRCH, why, len, "the caller exited");
+
+	r = read_cap_sys_admin(p->procfd);
+	if (r < 0)
+		return fail(p, r == -ESRCH ? r : -ESRCH, why, len, "reading the caller's status");
+	p->cap_sys_admin = r;
+	r = read_map(p->procfd, "uid_map", &p->uid_map);
+	if (r >= 0)
+		r = read_map(p->procfd, "gid_map", &p->gid_map);
+	if (r < 0)
+		return fail(p, r, why, len, "reading the caller's id maps");
+
+	_cleanup_close_ int owner = ioctl(p->mntns_fd, NS_GET_USERNS);
+	p->mntns_owned = owner >= 0 && same_inode(owner, p->userns_fd);
+
+	_cleanup_close_ int nsfile2 = openat(p->procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+	if (nsfile2 < 0 || !peer_alive(p))
+		return fail(p, -ESRCH, why, len, "the caller exited");
+	if (!same_inode(nsfile, p->userns_fd) || !same_inode(nsfile2, p->userns_fd))
+		return fail(p, -EAGAIN, why, len, "the caller changed its user namespace");
+	return 0;
+}
+
+void peer_release(struct peer *p)
+{
+	sm_closep(&p->pidfd);
+	sm_closep(&p->procfd);
+	sm_closep(&p->userns_fd);
+	sm_closep(&p->mntns_fd);
+	p->pidfd = p->procfd = p->userns_fd = p->mntns_fd = -EBADF;
+}
+
+void peer_describe(const struct peer *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "pid=%d uid=%u userns=%" PRIu64, (int)p->pid, (unsigned)p->uid,
+		 p->userns_ino);
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * io.shiftmount.Delegate.Mount: the privileged operation, and why each step
+ * is safe (bubblewrap's habit).
+ *  - The caller is identified by the kernel (peer.c), never by what it says;
+ *    the target namespace is the caller's own: no parameter names one.
+ *  - By path, the source is the O_PATH fd the caller opened itself, so the
+ *    kernel has already checked that the caller can reach it (permissions,
+ *    ACLs, its root and mount namespace).  The path it names is re-resolved
+ *    in the caller's root without symlinks, magic links or "..", and must
+ *    give the same directory: what the log and the mark check see is what
+ *    the tenant named.  The daemon never opens a tenant's string otherwise.
+ *  - By name, the registry (admin-owned) gives the path and the mark must
+ *    carry that name: a stale registry entry grants nothing.
+ *  - The mark is read from the source directory itself; marks are not
+ *    inherited by subdirectories.
+ *  - The mount is always nosuid and nodev, idmapped along a namespace the
+ *    daemon makes from the mark and the caller's maps, and leaves here only
+ *    as a detached fd: a refusal leaves nothing mounted anywhere.
+ */
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include "shiftmountd.h"
+#include "missing-syscall.h"
+#include "util.h"
+
+struct outcome {
+	const char *error; /* NULL: allowed */
+	char reason[768];
+};
+
+__attribute__((format(printf, 3, 4))) static void refuse(struct outcome *o, const char *error,
+							 const char *fmt, ...)
+{
+	va_list ap;
+	o->error = error;
+	va_start(ap, fmt);
+	vsnprintf(o->reason, sizeof(o->reason), fmt, ap);
+	va_end(ap);
+}
+
+static int user_uid(const char *user, uint32_t *ret)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res)
+		return -ENOENT;
+	*ret = res->pw_uid;
+	return 0;
+}
+
+static const char *file_kind(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFREG:
+		return "a regular file";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFIFO:
+		return "a fifo";
+	case S_IFLNK:
+		return "a symlink";
+	default:
+		return "not a directory";
+	}
+}
+
+static int has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")); p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return 1;
+	return 0;
+}
+
+static int same_dir(int a, int b)
+{
+	struct statx sa, sb;
+	if (statx(a, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_INO | STATX_MNT_ID, &sa) < 0 ||
+	    statx(b, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_INO | STATX_MNT_ID, &sb) < 0)
+		return 0;
+	return sa.stx_ino == sb.stx_ino && sa.stx_dev_major == sb.stx_dev_major &&
+	       sa.stx_dev_minor == sb.stx_dev_minor && sa.stx_mnt_id == sb.stx_mnt_id;
+}
+
+/* By path: check the passed fd against the path the caller named. */
+static int source_by_path(const struct peer *p, const struct sm_delegate_request *req, int fd,
+			  struct outcome *o)
+{
+	int fl = fcntl(fd, F_GETFL);
+	struct stat st;
+	if (fl < 0 || fstat(fd, &st) < 0) {
+		refuse(o, ERR_BAD_SOURCE, "the passed fd is unusable: %s", strerror(errno));
+		return -EBADF;
+	}
+	if (!(fl & O_PATH)) {
+		refuse(o, ERR_BAD_SOURCE, "the passed fd must be an O_PATH fd of the directory");
+		return -EINVAL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		refuse(o, ERR_BAD_SOURCE, "%s is %s, not a directory", req->path,
+		       file_kind(st.st_mode));
+		return -ENOTDIR;
+	}
+	if (has_dotdot(req->path)) {
+		refuse(o, ERR_BAD_SOURCE, "%s contains \"..\"; name the directory directly",
+		       req->path);
+		return -EINVAL;
+	}
+	_cleanup_close_ int root = openat(p->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0 || !peer_alive(p)) {
+		refuse(o, ERR_PERMISSION_DENIED, "the caller exited");
+		return -ESRCH;
+	}
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
+	};
+	_cleanup_close_ int again = sys_openat2(root, req->path, &how, sizeof(how));
+	if (again < 0) {
+		int e = errno;
+		if (e == ELOOP)
+			refuse(o, ERR_BAD_SOURCE,
+			       "%s goes through a symlink or a /proc magic link; name the "
+			       "directory itself",
+			       req->path);
+		else
+			refuse(o, ERR_BAD_SOURCE, "%s does not resolve in the caller's root: %s",
+			       req->path, strerror(e));
+		return -e;
+	}
+	if (!same_dir(again, fd)) {
+		refuse(o, ERR_BAD_SOURCE, "the passed fd is not the directory %s names", req->path);
+		return -EXDEV;
+	}
+	return 0;
+}
+
+static int source_by_name(const char *name, int *ret_fd, struct outcome *o)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = sm_registry_lookup(daemon_config.registry, name, &path);
+	if (r < 0) {
+		refuse(o, ERR_NO_SUCH_NAME, "no mark named \"%s\" is registered", name);
+		return r;
+	}
+	int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		refuse(o, ERR_NO_SUCH_NAME, "the directory registered as \"%s\" is gone: %s", name,
+		       strerror(errno));
+		return sm_negerrno();
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+static int read_mark(int fd, const char *what, struct sm_mark *m, struct outcome *o)
+{
+	struct sm_error err = {.why = NULL};
+	int r = sm_mark_get(fd, m, &err);
+	if (r == -ENODATA) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		int forged = getxattr(path, "user.shiftmount", NULL, 0) >= 0;
+		refuse(o, ERR_NOT_MARKED,
+		       "%s is not marked shiftable%s (marks are not inherited: a subdirectory of "
+		       "a marked directory needs its own mark)",
+		       what, forged ? "; a user.shiftmount xattr is not a mark" : "");
+	} else if (r == -EBADMSG) {
+		refuse(o, ERR_NOT_MARKED, "%s has an invalid trusted.shiftmount: \"%s\": %s", what,
+		       err.token, err.why ? err.why : "invalid");
+	} else if (r == -EOPNOTSUPP) {
+		refuse(o, ERR_NOT_MARKED, "%s is on a filesystem without trusted xattrs", what);
+	} else if (r < 0) {
+		refuse(o, ERR_NOT_MARKED, "cannot read the mark of %s: %s", what, strerror(-r));
+	}
+	return r;
+}
+
+static void flags_text(unsigned f, char *buf, size_t len)
+{
+	snprintf(buf, len, "nosuid,nodev%s%s%s", f & SM_MOUNT_RDONLY ? ",ro" : "",
+		 f & SM_MOUNT_NOEXEC ? ",noexec" : "", f & SM_MOUNT_RECURSIVE ? ",recursive" : "");
+}
+
+json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nfds, int *ret_fd)
+{
+	static struct sm_delegate_request req;
+	const char *bad = NULL;
+	struct outcome o = {0};
+	struct peer p;
+	char who[128] = "pid=? uid=?", what[PATH_MAX + 64] = "Mount";
+	_cleanup_close_ int src = -EBADF;
+	_cleanup_close_ int extra = -EBADF;
+	_cleanup_close_ int nsfd = -EBADF;
+	_cleanup_free_ struct sm_idmap *mu = NULL;
+	_cleanup_free_ struct sm_idmap *mg = NULL;
+	int r;
+
+	memset(&req, 0, sizeof(req));
+	for (unsigned i = 1; i < nfds; i++)
+		close(fds[i]);
+	if (nfds > 0)
+		src = fds[0];
+
+	r = peer_identify(sock, &p, o.reason, sizeof(o.reason));
+	if (r < 0) {
+		o.error = ERR_PERMISSION_DENIED;
+		goto done;
+	}
+	peer_describe(&p, who, sizeof(who));
+
+	if (sm_delegate_request_decode(params, &req, &bad) < 0) {
+		const char *b = bad ? bad : "?";
+		if (!strcmp(b, "userns") || !strcmp(b, "pid") || !strcmp(b, "target") ||
+		    !strcmp(b, "uid_map") || !strcmp(b, "origin"))
+			refuse(&o, "org.varlink.service.InvalidParameter",
+			       "parameter \"%s\" is not accepted: the target is always the "
+			       "caller's "
+			       "own user namespace and the origin comes from the mark",
+			       b);
+		else
+			refuse(&o, "org.varlink.service.InvalidParameter",
+			       "invalid or unknown parameter \"%s\"", b);
+		snprintf(what, sizeof(what), "Mount (undecodable: %s)", b);
+		goto done;
+	}
+	unsigned want = req.fd >= 0 ? 1 : 0;
+	snprintf(what, sizeof(what), "Mount %s%s",
+		 req.fd >= 0 ? "path=" : "name=", req.fd >= 0 ? req.path : req.name);
+	if (nfds != want) {
+		refuse(&o, ERR_BAD_SOURCE, "expected exactly %u fd%s with this call, got %u", want,
+		       want == 1 ? "" : "s", nfds);
+		goto done;
+	}
+
+	/* Who the caller is decides before anything about the source is
+	 * revealed (does it exist, is it marked). */
+	struct sm_policy_input in = {
+		.userns_initial = p.userns_initial,
+		.cap_sys_admin = p.cap_sys_admin,
+		.mntns_owned = p.mntns_owned,
+		.uid_map = &p.uid_map,
+		.gid_map = &p.gid_map,
+		.by_name = req.fd < 0,
+		.user_uid = user_uid,
+	};
+	struct sm_mark dummy;
+	sm_mark_init(&dummy);
+	in.mark = &dummy;
+	char reason[512];
+	if (sm_policy_check(&in, reason, sizeof(reason), NULL, NULL) == SM_POLICY_DENIED &&
+	    (p.userns_initial || !p.cap_sys_admin || !p.mntns_owned || !p.uid_map.n ||
+	     !p.gid_map.n)) {
+		refuse(&o, ERR_PERMISSION_DENIED, "%s", reason);
+		goto done;
+	}
+
+	if (req.fd >= 0) {
+		if (source_by_path(&p, &req, src, &o) < 0)
+			goto done;
+	} else {
+		if (source_by_name(req.name, &extra, &o) < 0)
+			goto done;
+	}
+	int srcfd = req.fd >= 0 ? src : extra;
+
+	struct sm_mark mark;
+	if (read_mark(srcfd, req.fd >= 0 ? req.path : req.name, &mark, &o) < 0)
+		goto done;
+	if (req.fd < 0 && strcmp(mark.name, req.name) != 0) {
+		refuse(&o, ERR_NOT_MARKED,
+		       "the directory registered as \"%s\" carries no mark of that name", req.name);
+		goto done;
+	}
+
+	struct sm_subid subuid = {0}, subgid = {0};
+	(void)sm_subid_load(daemon_config.subuid, &subuid);
+	(void)sm_subid_load(daemon_config.subgid, &subgid);
+	in.mark = &mark;
+	in.subuid = &subuid;
+	in.subgid = &subgid;
+	mu = malloc(sizeof(*mu));
+	mg = malloc(sizeof(*mg));
+	enum sm_policy_verdict v = SM_POLICY_DENIED;
+	if (mu && mg)
+		v = sm_policy_check(&in, reason, sizeof(reason), mu, mg);
+	else
+		snprintf(reason, sizeof(reason), "out of memory");
+	sm_subid_free(&subuid);
+	sm_subid_free(&subgid);
+	if (v != SM_POLICY_ALLOW) {
+		refuse(&o, v == SM_POLICY_NOT_MARKED ? ERR_NOT_MARKED : ERR_PERMISSION_DENIED, "%s",
+		       reason);
+		goto done;
+	}
+
+	unsigned flags = SM_MOUNT_NOSUID | SM_MOUNT_NODEV;
+	if (req.readonly)
+		flags |= SM_MOUNT_RDONLY;
+	if (req.noexec)
+		flags |= SM_MOUNT_NOEXEC;
+	if (req.recursive)
+		flags |= SM_MOUNT_RECURSIVE;
+
+	r = sm_userns_from_maps(mu, mg, &nsfd);
+	if (r < 0) {
+		refuse(&o, ERR_MOUNT_FAILED, "cannot make the mount's user namespace: %s",
+		       strerror(-r));
+		goto done;
+	}
+	/* By path the mount lives in the caller's mount namespace; by name in
+	 * the daemon's (the tenant never sees that path). */
+	int mntfd = -EBADF;
+	r = clone_in_mntns(req.fd >= 0 ? p.mntns_fd : -EBADF, srcfd, nsfd, flags, &mntfd);
+	if (r < 0) {
+		refuse(&o, ERR_MOUNT_FAILED, "%s%s", strerror(-r),
+		       r == -EINVAL ? " (the filesystem cannot be idmapped, the source is "
+				      "already idmapped, or it is not in the caller's mount "
+				      "namespace)"
+				    : "");
+		goto done;
+	}
+
+	struct sm_delegate_reply rep = {
+		.origin_uid = mark.origin_uid, .origin_gid = mark.origin_gid, .range = mark.range};
+	sm_idmap_format_proc(mu, rep.uid_map, sizeof(rep.uid_map));
+	sm_idmap_format_proc(mg, rep.gid_map, sizeof(rep.gid_map));
+	char ftext[64], mapline[128];
+	flags_text(flags, ftext, sizeof(ftext));
+	snprintf(mapline, sizeof(mapline), "%.100s", rep.uid_map);
+	mapline[strcspn(mapline, "\n")] = '\0';
+	log_msg("%s: %s: allowed: origin %u:%u range %u, uid map \"%s\"%s, %s", who, what,
+		mark.origin_uid, mark.origin_gid, mark.range, mapline, mu->n > 1 ? " ..." : "",
+		ftext);
+	peer_release(&p);
+	*ret_fd = mntfd;
+	return sm_varlink_reply(sm_delegate_reply_encode(&rep));
+
+done:
+	log_msg("%s: %s: refused: %s", who, what, o.reason);
+	peer_release(&p);
+	if (!strcmp(o.error, "org.varlink.service.InvalidParameter")) {
+		json_object *ep = json_object_new_object();
+		json_object_object_add(ep, "parameter", json_object_new_string(bad ? bad : "?"));
+		json_object_object_add(ep, "reason", json_object_new_string(o.reason));
+		return sm_varlink_error(o.error, ep);
+	}
+	if (!strcmp(o.error, ERR_NO_SUCH_NAME)) {
+		json_object *ep = json_object_new_object();
+		json_object_object_add(ep, "name", json_object_new_string(req.name));
+		json_object_object_add(ep, "reason", json_object_new_string(o.reason));
+		return sm_varlink_error(o.error, ep);
+	}
+	return sm_varlink_error_reason(o.error, o.reason);
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Client of shiftmountd's io.shiftmount.Delegate interface. */
+#include <poll.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "shiftmount/delegate.h"
+#include "util.h"
+
+const char *sm_delegate_socket_path(const char *path)
+{
+	if (path && *path)
+		return path;
+	const char *e = getenv(SM_DELEGATE_SOCKET_ENV);
+	return e && *e ? e : SM_DELEGATE_SOCKET;
+}
+
+int sm_delegate_connect(const char *path, int *ret_sock)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	path = sm_delegate_socket_path(path);
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return sm_negerrno();
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return sm_negerrno();
+	*ret_sock = TAKE_FD(s);
+	return 0;
+}
+
+static void copy_out(char *buf, size_t len, const char *s)
+{
+	if (len > 0)
+		snprintf(buf, len, "%s", s ? s : "");
+}
+
+int sm_delegate_mount(int sock, const struct sm_delegate_request *req, int src_fd, int timeout_ms,
+		      int *ret_mntfd, struct sm_delegate_reply *ret_reply, char *error,
+		      size_t error_len, char *why, size_t why_len)
+{
+	json_object *call = json_object_new_object();
+	if (!call)
+		return -ENOMEM;
+	json_object_object_add(call, "method",
+			       json_object_new_string(SM_DELEGATE_INTERFACE ".Mount"));
+	json_object_object_add(call, "parameters", sm_delegate_request_encode(req));
+	int r = sm_proto_send(sock, call, &src_fd, req->fd >= 0 ? 1 : 0);
+	json_object_put(call);
+	if (r < 0)
+		return r;
+
+	struct sm_proto_buf b;
+	sm_proto_buf_init(&b);
+	json_object *msg = NULL;
+	int fds[SM_PROTO_MAX_FDS];
+	unsigned nfds = 0;
+	for (;;) {
+		r = sm_proto_next(&b, &msg, fds, &nfds);
+		if (r != 0)
+			break;
+		struct pollfd pfd = {.fd = sock, .events = POLLIN};
+		r = poll(&pfd, 1, timeout_ms);
+		if (r == 0) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			r = sm_negerrno();
+			break;
+		}
+		r = sm_proto_recv(sock, &b);
+		if (r == 0) {
+			r = -ECONNRESET;
+			break;
+		}
+		if (r < 0 && r != -EAGAIN)
+			break;
+	}
+	sm_proto_buf_free(&b);
+	if (r < 0)
+		return r;
+
+	_cleanup_close_ int mntfd = nfds > 0 ? fds[0] : -EBADF;
+	for (unsigned i = 1; i < nfds; i++)
+		close(fds[i]);
+	const char *err = NULL;
+	json_object *params = NULL;
+	struct sm_delegate_reply reply;
+	r = sm_varlink_parse_reply(msg, &err, &params);
+	if (r == 0 && err) {
+		json_object *v = NULL;
+		copy_out(error, error_len, err);
+		if (params && (json_object_object_get_ex(params, "reason", &v) ||
+			       json_object_object_get_ex(params, "parameter", &v) ||
+			       json_object_object_get_ex(params, "method", &v) ||
+			       json_object_object_get_ex(params, "interface", &v)))
+			copy_out(why, why_len, json_object_get_string(v));
+		else
+			copy_out(why, why_len, "");
+		r = -EREMOTEIO;
+	} else if (r == 0) {
+		r = sm_delegate_reply_decode(params, &reply);
+		if (r == 0 && mntfd < 0)
+			r = -EBADMSG;
+	}
+	json_object_put(msg);
+	if (r < 0)
+		return r;
+	if (ret_reply)
+		*ret_reply = reply;
+	*ret_mntfd = TAKE_FD(mntfd);
+	return 0;
+}
