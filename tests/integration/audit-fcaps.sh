@@ -5,20 +5,12 @@
 # --fix removes them.
 . "$SM_SRC/tests/lib/lib.sh"
 
-shift_bind() { # SPEC SRC DST
-	if shiftmount bind --help >/dev/null 2>&1; then
-		shiftmount bind --map "$1" "$2" "$3"
-	else
-		idmap-bind "$1" "$2" "$3"
-	fi
-}
-
 command -v setcap >/dev/null || { skip "setcap is not installed (libcap2-bin)"; done_testing; exit; }
 fs=$(scratch_fs tmpfs 16) || { skip "no tmpfs"; done_testing; exit; }
 src=$fs/src dst=$fs/dst
 chmod 755 "$SM_TMP" "$fs"
 mkdir -p "$src" "$dst"
-if ! shift_bind b:0:200000:65536 "$src" "$dst"; then
+if ! shiftmount bind --map b:0:200000:65536 "$src" "$dst"; then
 	skip "cannot make an idmapped mount on tmpfs"
 	done_testing
 	exit

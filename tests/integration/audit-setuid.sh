@@ -4,21 +4,12 @@
 # file capabilities valid on the host, and --fix neutralising both.
 . "$SM_SRC/tests/lib/lib.sh"
 
-# The bind verb when it is built, else a bare kernel idmapped mount.
-shift_bind() { # SPEC SRC DST
-	if shiftmount bind --help >/dev/null 2>&1; then
-		shiftmount bind --map "$1" "$2" "$3"
-	else
-		idmap-bind "$1" "$2" "$3"
-	fi
-}
-
 fs=$(scratch_fs tmpfs 16) || { skip "no tmpfs"; done_testing; exit; }
 src=$fs/src dst=$fs/dst
 chmod 755 "$SM_TMP" "$fs" # the tenant (host 200000) must reach $dst
 mkdir -p "$src/bin" "$dst"
 chown 0:0 "$src" "$src/bin"
-if ! shift_bind b:0:200000:65536 "$src" "$dst"; then
+if ! shiftmount bind --map b:0:200000:65536 "$src" "$dst"; then
 	skip "cannot make an idmapped mount on tmpfs"
 	done_testing
 	exit
