@@ -1,0 +1,184 @@
+#!/bin/bash
+# The twenty behaviours every shifted mount must get right (one table of
+# cases in tests/integration/conformance.c), run through both backends:
+# the kernel's idmapped mounts (`shiftmount bind`) on ext4, xfs, btrfs and
+# tmpfs, and shiftfs-fuse on ext4 and tmpfs (CONFORMANCE_FUSE_FS="ext4 xfs
+# btrfs tmpfs" for all four).
+#
+# Each run gets four mounts of one source tree: the shifted mount, a second
+# one with the same map (EXDEV between the two), a nosuid,nodev one, and one
+# whose map swaps disk ids 1000 and 1001.  fs.protected_symlinks is set to 1
+# for the run if it is 0, and put back.
+if [ -z "${SM_PRIVATE_NS:-}" ]; then
+	SM_PRIVATE_NS=1 exec unshare -m --propagation private "$0" "$@"
+fi
+. "${SM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/lib.sh"
+
+MAP="b:0:10000:10000"
+CIRC_MAP="b:1000:1001:1 b:1001:1000:1"
+KERNEL_FS=${CONFORMANCE_KERNEL_FS:-"ext4 xfs btrfs tmpfs"}
+FUSE_FS=${CONFORMANCE_FUSE_FS:-"ext4 tmpfs"}
+PROG=$SM_BUILD/tests/integration/conformance
+FUSE_BIN=$SM_BUILD/bin/shiftfs-fuse
+
+# FUSE cases the fuse engineer has confirmed open, as "NN:substring of the
+# check": their failures are reported as skips naming the bug, and they are
+# still run, so a fix shows at once as a pass.
+FUSE_KNOWN_FAILURES=()
+
+# Print the program's TAP, renumbered from TAP_N+1; turn known FUSE failures
+# into skips; count what failed.
+emit() { # BACKEND FILE
+	local be=$1 file=$2 line n num rest k known
+	while IFS= read -r line; do
+		if [[ $line =~ ^(not ok|ok)\ [0-9]+(.*)$ ]]; then
+			TAP_N=$((TAP_N + 1))
+			rest=${BASH_REMATCH[2]}
+			if [ "${BASH_REMATCH[1]}" = "not ok" ]; then
+				known=""
+				if [ "$be" = fuse ]; then
+					for k in "${FUSE_KNOWN_FAILURES[@]}"; do
+						num=${k%%:*}
+						n=${k#*:}
+						if [[ $rest == *"] $num "*"$n"* ]]; then known=$k; fi
+					done
+				fi
+				if [ -n "$known" ]; then
+					echo "ok $TAP_N # SKIP known failure on fuse:${rest# -} (tracked)"
+				else
+					echo "not ok $TAP_N$rest"
+					TAP_FAILED=$((TAP_FAILED + 1))
+				fi
+			else
+				echo "ok $TAP_N$rest"
+			fi
+		elif [[ $line =~ ^1\.\.[0-9]+$ ]]; then
+			:
+		else
+			echo "$line"
+		fi
+	done <"$file"
+}
+
+run_prog() { # BACKEND FS ARGS...
+	local be=$1 fs=$2 out=$SM_TMP/out.$1.$2 rc
+	shift 2
+	"$PROG" --backend "$be" --fs "$fs" --first 1 "$@" >"$out" 2>&1
+	rc=$?
+	emit "$be" "$out"
+	# A crash that printed no "not ok" must still fail the run.
+	if [ $rc != 0 ] && ! grep -q '^not ok' "$out"; then
+		_tap 1 "[$be $fs] conformance exited with status $rc"
+	fi
+}
+
+FUSE_PIDS=()
+# mount_shifted BACKEND MAP SRC DST [OPTS]
+mount_shifted() {
+	local be=$1 map=$2 src=$3 dst=$4 opts=${5:-} pid i
+	mkdir -p "$dst"
+	case $be in
+	kernel)
+		shiftmount bind --backend=kernel --map "$map" ${opts:+-o "$opts"} "$src" "$dst"
+		;;
+	fuse)
+		"$FUSE_BIN" -f -o "map=$map,allow_other${opts:+,$opts}" "$src" "$dst" \
+			>"$SM_TMP/fuse.$$.$RANDOM.log" 2>&1 &
+		pid=$!
+		FUSE_PIDS+=("$pid")
+		for i in $(seq 100); do
+			mountpoint -q "$dst" && return 0
+			kill -0 "$pid" 2>/dev/null || return 1
+			sleep 0.05
+		done
+		return 1
+		;;
+	esac
+}
+
+unmount_all() { # DIR...
+	local d pid i
+	for d in "$@"; do
+		mountpoint -q "$d" && { umount "$d" 2>/dev/null || umount -l "$d"; }
+	done
+	for pid in "${FUSE_PIDS[@]}"; do
+		for i in $(seq 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	FUSE_PIDS=()
+}
+at_exit 'for p in "${FUSE_PIDS[@]}"; do kill -9 "$p"; done'
+
+run_one() { # BACKEND FS FSROOT
+	local be=$1 fs=$2 root=$3 src base m
+	src=$root/src-$be
+	base=$SM_TMP/mnt-$fs-$be
+	mkdir -p "$src" "$base"
+	if ! mount_shifted "$be" "$MAP" "$src" "$base/main"; then
+		_tap 1 "[$be $fs] make the shifted mount of $src (map $MAP)"
+		unmount_all "$base/main"
+		return
+	fi
+	local args=(--map "$MAP" --src "$src" --mnt "$base/main")
+	if mount_shifted "$be" "$MAP" "$src" "$base/second"; then
+		args+=(--mnt2 "$base/second")
+	else
+		_tap 1 "[$be $fs] make a second shifted mount"
+	fi
+	if mount_shifted "$be" "$MAP" "$src" "$base/nosuid" nosuid,nodev; then
+		args+=(--nosuid "$base/nosuid")
+	else
+		_tap 1 "[$be $fs] make a nosuid,nodev shifted mount"
+	fi
+	if mount_shifted "$be" "$CIRC_MAP" "$src" "$base/circ"; then
+		args+=(--circ "$base/circ" --circ-map "$CIRC_MAP")
+	else
+		_tap 1 "[$be $fs] make a shifted mount with the circular map $CIRC_MAP"
+	fi
+	run_prog "$be" "$fs" "${args[@]}"
+	unmount_all "$base/circ" "$base/nosuid" "$base/second" "$base/main"
+	for m in main second nosuid circ; do
+		mountpoint -q "$base/$m" && _tap 1 "[$be $fs] $base/$m still mounted after the run"
+	done
+}
+
+if [ ! -x "$PROG" ]; then
+	skip "conformance program not built ($PROG)"
+	done_testing
+	exit
+fi
+
+ps_old=$(cat /proc/sys/fs/protected_symlinks)
+if [ "$ps_old" != 1 ] && echo 1 >/proc/sys/fs/protected_symlinks; then
+	at_exit "echo $ps_old >/proc/sys/fs/protected_symlinks"
+fi
+
+for fs in ext4 xfs btrfs tmpfs; do
+	want_k=0 want_f=0
+	[[ " $KERNEL_FS " == *" $fs "* ]] && want_k=1
+	[[ " $FUSE_FS " == *" $fs "* ]] && want_f=1
+	[ $want_k = 0 ] && [ $want_f = 0 ] && continue
+	if ! root=$(scratch_fs "$fs"); then
+		skip "[$fs] cannot make a scratch $fs filesystem"
+		continue
+	fi
+	if [ $want_k = 1 ]; then
+		run_one kernel "$fs" "$root"
+	fi
+	if [ $want_f = 1 ]; then
+		if [ -x "$FUSE_BIN" ]; then
+			run_one fuse "$fs" "$root"
+		else
+			"$PROG" --backend fuse --fs "$fs" --first 1 \
+				--skip-all "shiftfs-fuse not built" >"$SM_TMP/out.skip" 2>&1
+			emit fuse "$SM_TMP/out.skip"
+		fi
+	fi
+	umount "$root" 2>/dev/null
+done
+
+done_testing
