@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * shiftfs-fuse internals: the state of one mount and what the files of
+ * src/fuse share.
+ *
+ * Lock order (there is only one lock that nests nothing):
+ *   itab.lock   the inode table: hash chains and every node's nlookup.
+ * No syscall other than close() of a just-unlinked node's fd ever runs with
+ * it held, and close() runs after it is released.  Everything else a request
+ * touches is either immutable for the node's life (fd, dev, ino) or belongs
+ * to the request's thread (credentials, umask, buffers).
+ */
+#ifndef SM_FUSE_FS_H
+#define SM_FUSE_FS_H
+
+#define FUSE_USE_VERSION 314
+
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "shiftmount/idmap.h"
+
+/* One node per inode of the source tree, keyed by (st_dev, st_ino).  The
+ * pointer is the FUSE nodeid; the root node is FUSE_ROOT_ID. */
+struct sm_node {
+	struct sm_node *next; /* hash chain, under itab.lock */
+	dev_t dev;
+	ino_t ino;
+	uint64_t nlookup; /* the kernel's references, under itab.lock */
+	int fd;		  /* O_PATH|O_NOFOLLOW, for the node's whole life */
+	mode_t type;	  /* S_IFMT of the inode (never changes) */
+};
+
+struct sm_itab {
+	pthread_mutex_t lock;
+	struct sm_node **bucket;
+	size_t nbuckets, n;
+};
+
+enum sm_cache { SM_CACHE_NEVER, SM_CACHE_AUTO, SM_CACHE_ALWAYS };
+
+/* What the command line asked for. */
+struct sm_fuse_config {
+	const char *src, *dst;	  /* as given */
+	struct sm_idmap uid, gid; /* disk -> host */
+	unsigned mount_flags;	  /* SM_MOUNT_* */
+	int allow_other;	  /* -1: default (on when root in our namespace) */
+	int foreground, debug, recursive;
+	int writeback, flock;
+	enum sm_cache cache;
+	double entry_timeout, attr_timeout, negative_timeout; /* < 0: default */
+	unsigned max_threads;
+};
+
+struct sm_fs {
+	struct sm_fuse_config cfg;
+	uint32_t overflow_uid, overflow_gid;
+	double entry_timeout, attr_timeout, negative_timeout;
+	int dont_mask; /* the kernel sends the umask and leaves it to us */
+	int writeback; /* granted by the kernel */
+	struct sm_node root;
+	struct sm_itab itab;
+	char map_spec[8192]; /* served as SM_FUSE_MAP_XATTR on the root */
+	struct fuse_session *se;
+};
+
+extern struct sm_fs sm_fs;
+
+/* inode.c */
+int itab_init(struct sm_itab *t);
+/* The node for `st`, its nlookup raised by one; `fd` (an O_PATH fd on the
+ * same inode) is consumed either way.  NULL and errno on failure. */
+struct sm_node *itab_get(int fd, const struct stat *st);
+/* One more kernel reference to a node it already knows. */
+void itab_ref(struct sm_node *n);
+/* Drop `count` kernel references; the last one frees the node. */
+void itab_forget(struct sm_node *n, uint64_t count);
+struct sm_node *node_of(fuse_ino_t ino);
+size_t itab_count(void);
+
+/* idmapping helpers (cred.c) */
+/* Disk id -> host id as the kernel should see it; unmapped is (uid_t)-1, which
+ * the kernel turns into INVALID_UID (shown as the overflow id, owned by
+ * nobody), as an idmapped mount does. */
+uid_t host_uid(uid_t disk);
+gid_t host_gid(gid_t disk);
+void stat_to_host(struct stat *st);
+/* The caller's host ids -> disk ids; -EOVERFLOW when either is unmapped. */
+int req_disk_ids(fuse_req_t req, uid_t *ret_uid, gid_t *ret_gid);
+
+/* Become the caller for a create: fsuid/fsgid = its disk ids (verified),
+ * umask = its umask when the kernel left that to us.  Capabilities stay, so
+ * the underlying filesystem does not judge access a second time; the kernel
+ * already did, on the shifted attributes (default_permissions).  Must be
+ * paired with cred_leave() on the same thread. */
+int cred_enter(fuse_req_t req, int with_umask);
+int cred_enter_ids(uid_t host_uid, gid_t host_gid, int umask_or_neg);
+void cred_leave(void);
+int cred_setup_process(void);
+
+/* Shared helpers for the ops files. */
+void fill_entry(struct fuse_entry_param *e, struct sm_node *n, const struct stat *st);
+int lookup_name(struct sm_node *dir, const char *name, struct fuse_entry_param *e);
+int node_from_fd(int fd, struct fuse_entry_param *e);
+void proc_fd_path(char *buf, size_t len, int fd);
+
+int tmpfile_make(struct sm_node *dir, uid_t huid, gid_t hgid, mode_t umask_, int flags, mode_t mode,
+		 struct fuse_entry_param *e, struct fuse_file_info *fi);
+
+#define SM_FUSE_MAP_XATTR "user.shiftmount.map"
+
+/* The lowlevel ops, one group a file. */
+void op_lookup(fuse_req_t, fuse_ino_t, const char *);
+void op_forget(fuse_req_t, fuse_ino_t, uint64_t);
+void op_forget_multi(fuse_req_t, size_t, struct fuse_forget_data *);
+void op_getattr(fuse_req_t, fuse_ino_t, struct fuse_file_info *);
+void op_setattr(fuse_req_t, fuse_ino_t, struct stat *, int, struct fuse_file_info *);
+void op_readlink(fuse_req_t, fuse_ino_t);
+void op_mknod(fuse_req_t, fuse_ino_t, const char *, mode_t, dev_t);
+void op_mkdir(fuse_req_t, fuse_ino_t, const char *, mode_t);
+void op_symlink(fuse_req_t, const char *, fuse_ino_t, const char *);
+void op_link(fuse_req_t, fuse_ino_t, fuse_ino_t, const char *);
+void op_unlink(fuse_req_t, fuse_ino_t, const char *);
+void op_rmdir(fuse_req_t, fuse_ino_t, const char *);
+void op_rename(fuse_req_t, fuse_ino_t, const char *, fuse_ino_t, const char *, unsigned);
+void op_statfs(fuse_req_t, fuse_ino_t);
+
+void op_opendir(fuse_req_t, fuse_ino_t, struct fuse_file_info *);
+void op_readdir(fuse_req_t, fuse_ino_t, size_t, off_t, struct fuse_file_info *);
+void op_readdirplus(fuse_req_t, fuse_ino_t, size_t, off_t, struct fuse_file_info *);
+void op_releasedir(fuse_req_t, fuse_ino_t, struct fuse_file_info *);
+void op_fsyncdir(fuse_req_t, fuse_ino_t, int, struct fuse_file_info *);
+
+void op_create(fuse_req_t, fuse_ino_t, const char *, mode_t, struct fuse_file_info *);
+void op_open(fuse_req_t, fuse_ino_t, struct fuse_file_info *);
+void op_read(fuse_req_t, fuse_ino_t, size_t, off_t, struct fuse_file_info *);
+void op_write_buf(fuse_req_t, fuse_ino_t, struct fuse_bufvec *, off_t, struct fuse_file_info *);
+void op_flush(fuse_req_t, fuse_ino_t, struct fuse_file_info *);
+void op_release(fuse_req_t, fuse_ino_t, struct fuse_file_info *);
+void op_fsync(fuse_req_t, fuse_ino_t, int, struct fuse_file_info *);
+void op_fallocate(fuse_req_t, fuse_ino_t, int, off_t, off_t, struct fuse_file_info *);
+void op_copy_file_range(fuse_req_t, fuse_ino_t, off_t, struct fuse_file_info *, fuse_ino_t, off_t,
+			struct fuse_file_info *, size_t, int);
+void op_lseek(fuse_req_t, fuse_ino_t, off_t, int, struct fuse_file_info *);
+void op_flock(fuse_req_t, fuse_ino_t, struct fuse_file_info *, int);
+void open_flags_fixup(struct fuse_file_info *fi);
+void open_reply_flags(struct fuse_file_info *fi);
+
+void op_getxattr(fuse_req_t, fuse_ino_t, const char *, size_t);
+void op_setxattr(fuse_req_t, fuse_ino_t, const char *, const char *, size_t, int);
+void op_listxattr(fuse_req_t, fuse_ino_t, size_t);
+void op_removexattr(fuse_req_t, fuse_ino_t, const char *);
+
+/* options.c */
+int options_parse(int argc, char **argv, struct sm_fuse_config *cfg);
+
+/* session.c */
+int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops);
+
+#endif

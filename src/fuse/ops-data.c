@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * File data: create, open, read, write, flush, release, fsync, fallocate,
+ * copy_file_range, lseek, flock.  Each FUSE open is one open file
+ * description of ours, so flock() on it has the semantics of flock() on the
+ * source file and is seen by everyone else using the source.  POSIX (fcntl)
+ * locks are left to the kernel, which keeps them per FUSE inode with the
+ * right owners (a daemon-side fcntl lock would belong to the daemon).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "fs.h"
+
+void open_flags_fixup(struct fuse_file_info *fi)
+{
+	/* With the writeback cache the kernel reads pages of files opened
+	 * write-only, and keeps O_APPEND offsets itself. */
+	if (sm_fs.writeback) {
+		if ((fi->flags & O_ACCMODE) == O_WRONLY)
+			fi->flags = (fi->flags & ~O_ACCMODE) | O_RDWR;
+		fi->flags &= ~O_APPEND;
+	}
+	fi->flags &= ~(O_NOFOLLOW | O_NOCTTY);
+	fi->flags |= O_CLOEXEC;
+}
+
+void open_reply_flags(struct fuse_file_info *fi)
+{
+	if (sm_fs.cfg.cache == SM_CACHE_NEVER || (fi->flags & O_DIRECT))
+		fi->direct_io = 1;
+	else if (sm_fs.cfg.cache == SM_CACHE_ALWAYS)
+		fi->keep_cache = 1;
+}
+
+void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	       struct fuse_file_info *fi)
+{
+	struct sm_node *dir = node_of(parent);
+	struct fuse_entry_param e;
+
+	int r = cred_enter(req, 1);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	open_flags_fixup(fi);
+	int fd = openat(dir->fd, name, fi->flags | O_CREAT, mode & 07777);
+	r = fd < 0 ? -errno : 0;
+	cred_leave();
+	if (r == 0)
+		r = node_from_fd(fd, &e);
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uint64_t)fd;
+	open_reply_flags(fi);
+	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
+		close(fd);
+		itab_forget(node_of(e.ino), 1);
+	}
+}
+
+/* O_TMPFILE: an unnamed inode in `dir`, made with the caller's ids like a
+ * create.  Called from the raw request hook (libfuse 3.14 has no tmpfile op). */
+int tmpfile_make(struct sm_node *dir, uid_t huid, gid_t hgid, mode_t umask_, int flags, mode_t mode,
+		 struct fuse_entry_param *e, struct fuse_file_info *fi)
+{
+	int r = cred_enter_ids(huid, hgid, (int)umask_);
+	if (r < 0)
+		return r;
+	fi->flags = flags & ~(O_CREAT | O_EXCL);
+	open_flags_fixup(fi);
+	int fd = openat(dir->fd, ".", fi->flags | O_TMPFILE, mode & 07777);
+	r = fd < 0 ? -errno : 0;
+	cred_leave();
+	if (r == 0)
+		r = node_from_fd(fd, e);
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	fi->fh = (uint64_t)fd;
+	open_reply_flags(fi);
+	return 0;
+}
+
+void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	char path[64];
+
+	proc_fd_path(path, sizeof(path), node_of(ino)->fd);
+	open_flags_fixup(fi);
+	int fd = open(path, fi->flags & ~(O_CREAT | O_EXCL));
+	if (fd < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	fi->fh = (uint64_t)fd;
+	open_reply_flags(fi);
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		close(fd);
+}
+
+void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+
+	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	buf.buf[0].fd = (int)fi->fh;
+	buf.buf[0].pos = off;
+	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+}
+
+void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t off,
+		  struct fuse_file_info *fi)
+{
+	ssize_t n;
+
+	if (in->count == 1 && !(in->buf[0].flags & FUSE_BUF_IS_FD)) {
+		n = pwrite((int)fi->fh, in->buf[0].mem, in->buf[0].size, off);
+		if (n < 0)
+			n = -errno;
+	} else {
+		struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+		out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+		out.buf[0].fd = (int)fi->fh;
+		out.buf[0].pos = off;
+		n = fuse_buf_copy(&out, in, 0);
+	}
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
+void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	/* Reports the errors a close() of the source file would (NFS, quota). */
+	int fd = dup((int)fi->fh);
+	int r = fd < 0 ? -1 : close(fd);
+	fuse_reply_err(req, r < 0 ? errno : 0);
+}
+
+void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	close((int)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	int r = datasync ? fdatasync((int)fi->fh) : fsync((int)fi->fh);
+	fuse_reply_err(req, r < 0 ? errno : 0);
+}
+
+void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
+		  struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, fallocate((int)fi->fh, mode, off, len) < 0 ? errno : 0);
+}
+
+void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+			struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
+			struct fuse_file_info *fi_out, size_t len, int flags)
+{
+	ssize_t n = copy_file_range((int)fi_in->fh, &off_in, (int)fi_out->fh, &off_out, len,
+				    (unsigned)flags);
+	if (n < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
+void op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi)
+{
+	off_t r = lseek((int)fi->fh, off, whence);
+	if (r < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_lseek(req, r);
+}
+
+void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
+{
+	fuse_reply_err(req, flock((int)fi->fh, op) < 0 ? errno : 0);
+}

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Metadata operations: lookup, attributes, names (create, link, remove,
+ * rename) and statfs.  Every path is resolved one component at a time from a
+ * node's O_PATH fd with O_NOFOLLOW; nothing is looked up by full path.
+ * Permission was checked by the kernel (default_permissions) before a request
+ * gets here; what is left is id translation and making new inodes with the
+ * right owner.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "fs.h"
+
+void proc_fd_path(char *buf, size_t len, int fd)
+{
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+void fill_entry(struct fuse_entry_param *e, struct sm_node *n, const struct stat *st)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = n == &sm_fs.root ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)n;
+	e->attr = *st;
+	stat_to_host(&e->attr);
+	e->attr_timeout = sm_fs.attr_timeout;
+	e->entry_timeout = sm_fs.entry_timeout;
+}
+
+int lookup_name(struct sm_node *dir, const char *name, struct fuse_entry_param *e)
+{
+	struct stat st;
+	int fd = openat(dir->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	struct sm_node *n = itab_get(fd, &st);
+	if (!n)
+		return -errno;
+	fill_entry(e, n, &st);
+	return 0;
+}
+
+/* The entry for an inode we hold an ordinary fd on (create, O_TMPFILE). */
+int node_from_fd(int fd, struct fuse_entry_param *e)
+{
+	char path[64];
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	proc_fd_path(path, sizeof(path), fd);
+	/* Following the magic link reopens the very inode (it is never a symlink). */
+	int pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	struct sm_node *n = itab_get(pfd, &st);
+	if (!n)
+		return -errno;
+	fill_entry(e, n, &st);
+	return 0;
+}
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e;
+	int r = lookup_name(node_of(parent), name, &e);
+	if (r == -ENOENT && sm_fs.negative_timeout > 0) {
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = sm_fs.negative_timeout;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	itab_forget(node_of(ino), nlookup);
+	fuse_reply_none(req);
+}
+
+void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *f)
+{
+	for (size_t i = 0; i < count; i++)
+		itab_forget(node_of(f[i].ino), f[i].nlookup);
+	fuse_reply_none(req);
+}
+
+void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st;
+	int r = fi ? fstat((int)fi->fh, &st)
+		   : fstatat(node_of(ino)->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+	if (r < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	stat_to_host(&st);
+	fuse_reply_attr(req, &st, sm_fs.attr_timeout);
+}
+
+static int set_owner(struct sm_node *n, const struct stat *attr, int valid)
+{
+	uint32_t u = (uint32_t)-1, g = (uint32_t)-1;
+
+	/* An id the map cannot store is refused, as notify_change() does on an
+	 * idmapped mount; it is never written as some other id. */
+	if ((valid & FUSE_SET_ATTR_UID) && sm_idmap_to_inner(&sm_fs.cfg.uid, attr->st_uid, &u) < 0)
+		return -EOVERFLOW;
+	if ((valid & FUSE_SET_ATTR_GID) && sm_idmap_to_inner(&sm_fs.cfg.gid, attr->st_gid, &g) < 0)
+		return -EOVERFLOW;
+	if (fchownat(n->fd, "", u, g, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
+		struct fuse_file_info *fi)
+{
+	struct sm_node *n = node_of(ino);
+	char path[64];
+	int r = 0;
+
+	proc_fd_path(path, sizeof(path), n->fd);
+	/* Owner first: the underlying chown clears setuid/setgid bits, and an
+	 * explicit mode in the same request (the kernel's own clearing) wins. */
+	if (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+		r = set_owner(n, attr, valid);
+		if (r < 0)
+			goto out;
+	}
+	if (valid & FUSE_SET_ATTR_MODE) {
+		if (fi)
+			r = fchmod((int)fi->fh, attr->st_mode & 07777);
+		else if (n->type == S_IFLNK)
+			r = (errno = EOPNOTSUPP, -1);
+		else
+			r = chmod(path, attr->st_mode & 07777);
+		if (r < 0) {
+			r = -errno;
+			goto out;
+		}
+	}
+	if (valid & FUSE_SET_ATTR_SIZE) {
+		r = fi ? ftruncate((int)fi->fh, attr->st_size) : truncate(path, attr->st_size);
+		if (r < 0) {
+			r = -errno;
+			goto out;
+		}
+	}
+	if (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
+		struct timespec tv[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_nsec = UTIME_OMIT}};
+		if (valid & FUSE_SET_ATTR_ATIME_NOW)
+			tv[0].tv_nsec = UTIME_NOW;
+		else if (valid & FUSE_SET_ATTR_ATIME)
+			tv[0] = attr->st_atim;
+		if (valid & FUSE_SET_ATTR_MTIME_NOW)
+			tv[1].tv_nsec = UTIME_NOW;
+		else if (valid & FUSE_SET_ATTR_MTIME)
+			tv[1] = attr->st_mtim;
+		r = fi ? futimens((int)fi->fh, tv)
+		       : utimensat(n->fd, "", tv, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+		if (r < 0) {
+			r = -errno;
+			goto out;
+		}
+	}
+out:
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		op_getattr(req, ino, fi);
+}
+
+void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	char buf[PATH_MAX + 1];
+	ssize_t len = readlinkat(node_of(ino)->fd, "", buf, sizeof(buf));
+	if (len < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	if ((size_t)len == sizeof(buf)) {
+		fuse_reply_err(req, ENAMETOOLONG);
+		return;
+	}
+	buf[len] = '\0';
+	fuse_reply_readlink(req, buf);
+}
+
+/* mknod, mkdir and symlink: made by the thread wearing the caller's disk ids. */
+static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev,
+		      const char *link)
+{
+	struct sm_node *dir = node_of(parent);
+	struct fuse_entry_param e;
+	int r = cred_enter(req, link == NULL);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	if (link)
+		r = symlinkat(link, dir->fd, name);
+	else if (S_ISDIR(mode))
+		r = mkdirat(dir->fd, name, mode & 07777);
+	else
+		r = mknodat(dir->fd, name, mode, rdev);
+	r = r < 0 ? -errno : 0;
+	cred_leave();
+	if (r == 0)
+		r = lookup_name(dir, name, &e);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	make_node(req, parent, name, mode, rdev, NULL);
+}
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	make_node(req, parent, name, S_IFDIR | mode, 0, NULL);
+}
+
+void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	make_node(req, parent, name, S_IFLNK | 0777, 0, link);
+}
+
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *name)
+{
+	struct sm_node *n = node_of(ino), *dir = node_of(newparent);
+	struct fuse_entry_param e;
+	struct stat st;
+	uid_t u;
+	gid_t g;
+
+	/* Like may_create() on an idmapped mount: an unmapped caller makes no name. */
+	int r = req_disk_ids(req, &u, &g);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	r = linkat(n->fd, "", dir->fd, name, AT_EMPTY_PATH);
+	if (r < 0 && (errno == ENOENT || errno == EPERM) && n->type != S_IFLNK) {
+		char path[64];
+		proc_fd_path(path, sizeof(path), n->fd);
+		r = linkat(AT_FDCWD, path, dir->fd, name, AT_SYMLINK_FOLLOW);
+	}
+	if (r < 0 || fstatat(n->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	itab_ref(n);
+	fill_entry(&e, n, &st);
+	fuse_reply_entry(req, &e);
+}
+
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, unlinkat(node_of(parent)->fd, name, 0) < 0 ? errno : 0);
+}
+
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	fuse_reply_err(req, unlinkat(node_of(parent)->fd, name, AT_REMOVEDIR) < 0 ? errno : 0);
+}
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+	       const char *newname, unsigned flags)
+{
+	struct sm_node *from = node_of(parent), *to = node_of(newparent);
+	uid_t u;
+	gid_t g;
+	int r, creds = 0;
+
+	if (req_disk_ids(req, &u, &g) < 0) {
+		/* A rename that makes a new name is a create (may_create()). */
+		struct stat st;
+		if (!(flags & RENAME_EXCHANGE) &&
+		    fstatat(to->fd, newname, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
+			fuse_reply_err(req, EOVERFLOW);
+			return;
+		}
+	}
+	if (flags & RENAME_WHITEOUT) {
+		/* The whiteout is a new inode: it gets the caller's ids. */
+		r = cred_enter(req, 0);
+		if (r < 0) {
+			fuse_reply_err(req, -r);
+			return;
+		}
+		creds = 1;
+	}
+	r = renameat2(from->fd, name, to->fd, newname, flags);
+	r = r < 0 ? errno : 0;
+	if (creds)
+		cred_leave();
+	fuse_reply_err(req, r);
+}
+
+void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+	if (fstatvfs(node_of(ino)->fd, &sv) < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_statfs(req, &sv);
+}

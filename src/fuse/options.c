@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The command line of shiftfs-fuse:
+ *
+ *   shiftfs-fuse [-f] [-d] [-o OPT[,OPT]...]... SRC DST
+ *
+ * The mount's map comes from `map=SPEC` (disk:host:count extents, as for
+ * `shiftmount bind --map`) or from `shift=TARGET` with `origin`, `origin-uid`,
+ * `origin-gid` and `range` (the one formula of the design, applied to the
+ * target user namespace's map).  Bad input is reported here and exits 2.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shiftmount/config.h"
+#include "shiftmount/mount.h"
+#include "shiftmount/userns.h"
+#include "util.h"
+#include "fs.h"
+
+struct shift_args {
+	const char *target;
+	int origin_set, origin_uid_set, origin_gid_set, range_set;
+	uint32_t origin, origin_uid, origin_gid, range;
+	int have_map;
+};
+
+__attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("shiftfs-fuse: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -EINVAL;
+}
+
+static int parse_seconds(const char *v, double *ret)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (errno || end == v || *end || d < 0 || d > 86400.0 * 365)
+		return -EINVAL;
+	*ret = d;
+	return 0;
+}
+
+static const char *const ignored[] = {
+	/* fstab/mount(8) words that mean nothing to us */
+	"defaults", "auto",	"noauto",   "user",	  "nouser",
+	"users",    "nofail",	"_netdev",  "async",	  "atime",
+	"noatime",  "relatime", "diratime", "nodiratime", "default_permissions",
+};
+
+static int parse_one(char *opt, struct sm_fuse_config *cfg, struct shift_args *sa)
+{
+	char *v = strchr(opt, '=');
+	struct sm_error err = {0};
+	const char *badopt;
+	unsigned u;
+
+	if (v)
+		*v++ = '\0';
+#define IS(name) (!strcmp(opt, name))
+#define NEED_VALUE()                                                                               \
+	do {                                                                                       \
+		if (!v || !*v)                                                                     \
+			return bad("option \"%s\" needs a value", opt);                            \
+	} while (0)
+#define ID(dst, set)                                                                               \
+	do {                                                                                       \
+		NEED_VALUE();                                                                      \
+		if (sm_parse_id(v, &(dst)) < 0)                                                    \
+			return bad("%s: not an id", v);                                            \
+		set = 1;                                                                           \
+	} while (0)
+
+	if (IS("map")) {
+		NEED_VALUE();
+		if (sm_idmap_parse_spec(v, &cfg->uid, &cfg->gid, &err) < 0) {
+			fprintf(stderr, "shiftfs-fuse: map: \"%s\": %s\n", err.token,
+				err.why ? err.why : "invalid");
+			return -EINVAL;
+		}
+		sa->have_map = 1;
+	} else if (IS("shift")) {
+		NEED_VALUE();
+		sa->target = v;
+	} else if (IS("origin")) {
+		ID(sa->origin, sa->origin_set);
+	} else if (IS("origin-uid") || IS("origin_uid")) {
+		ID(sa->origin_uid, sa->origin_uid_set);
+	} else if (IS("origin-gid") || IS("origin_gid")) {
+		ID(sa->origin_gid, sa->origin_gid_set);
+	} else if (IS("range")) {
+		ID(sa->range, sa->range_set);
+		if (sa->range == 0)
+			return bad("range must be > 0");
+	} else if (IS("allow_other")) {
+		cfg->allow_other = 1;
+	} else if (IS("noallow_other") || IS("no_allow_other")) {
+		cfg->allow_other = 0;
+	} else if (IS("recursive") || IS("rbind")) {
+		cfg->recursive = 1;
+	} else if (IS("writeback") || IS("writeback_cache")) {
+		cfg->writeback = 1;
+	} else if (IS("no_writeback") || IS("no_writeback_cache")) {
+		cfg->writeback = 0;
+	} else if (IS("cache")) {
+		NEED_VALUE();
+		if (!strcmp(v, "never"))
+			cfg->cache = SM_CACHE_NEVER;
+		else if (!strcmp(v, "auto"))
+			cfg->cache = SM_CACHE_AUTO;
+		else if (!strcmp(v, "always"))
+			cfg->cache = SM_CACHE_ALWAYS;
+		else
+			return bad("cache=%s: want never, auto or always", v);
+	} else if (IS("timeout") || IS("entry_timeout") || IS("attr_timeout") ||
+		   IS("negative_timeout")) {
+		double d;
+		NEED_VALUE();
+		if (parse_seconds(v, &d) < 0)
+			return bad("%s: not a number of seconds", v);
+		if (IS("timeout") || IS("entry_timeout"))
+			cfg->entry_timeout = d;
+		if (IS("timeout") || IS("attr_timeout"))
+			cfg->attr_timeout = d;
+		if (IS("negative_timeout"))
+			cfg->negative_timeout = d;
+	} else if (IS("threads") || IS("max_threads")) {
+		uint32_t t;
+		NEED_VALUE();
+		if (sm_parse_id(v, &t) < 0 || t == 0 || t > 1024)
+			return bad("threads=%s: want 1..1024", v);
+		cfg->max_threads = t;
+	} else if (IS("flock")) {
+		cfg->flock = 1;
+	} else if (IS("no_flock")) {
+		cfg->flock = 0;
+	} else if (!v && (u = cfg->mount_flags, sm_mount_parse_options(opt, &u, &badopt) == 0)) {
+		cfg->mount_flags = u;
+	} else {
+		for (size_t i = 0; i < ELEMENTSOF(ignored); i++)
+			if (IS(ignored[i]) || !strncmp(opt, "x-", 2))
+				return 0;
+		return bad("unknown option \"%s\"; see shiftfs-fuse --help", opt);
+	}
+	return 0;
+#undef IS
+#undef NEED_VALUE
+#undef ID
+}
+
+/* TARGET as a pid (or /proc/PID/ns/user): its maps as seen from here, which
+ * is what the mount needs (our namespace's ids are the mount's host ids), and
+ * which works without privileges.  Any other namespace file goes through the
+ * library's helper. */
+static int target_maps(const char *target, struct sm_idmap *uid, struct sm_idmap *gid)
+{
+	int pid = 0, r;
+	size_t len = strlen(target), digits = strspn(target, "0123456789");
+
+	if (digits > 0 && digits == len && digits < 10)
+		pid = atoi(target);
+	else if (!strncmp(target, "/proc/", 6) && len > 14 &&
+		 !strcmp(target + len - 8, "/ns/user") &&
+		 strspn(target + 6, "0123456789") == len - 14 && len - 14 < 10)
+		pid = atoi(target + 6);
+	if (pid > 0) {
+		r = sm_idmap_read_pid(pid, SM_UID, uid);
+		if (r == 0)
+			r = sm_idmap_read_pid(pid, SM_GID, gid);
+		return r;
+	}
+	_cleanup_close_ int fd = -EBADF;
+	r = sm_userns_open_target(target, &fd);
+	if (r < 0)
+		return r;
+	return sm_userns_read_maps(fd, uid, gid);
+}
+
+static int compute_shift(struct sm_fuse_config *cfg, struct shift_args *sa)
+{
+	struct sm_idmap *tu = malloc(sizeof(*tu)), *tg = malloc(sizeof(*tg));
+	struct sm_error err = {0};
+	int r;
+
+	if (!tu || !tg) {
+		free(tu);
+		free(tg);
+		return -ENOMEM;
+	}
+	uint32_t ou = sa->origin_uid_set ? sa->origin_uid : sa->origin_set ? sa->origin : 0;
+	uint32_t og = sa->origin_gid_set ? sa->origin_gid : sa->origin_set ? sa->origin : 0;
+	uint32_t range = sa->range_set ? sa->range : SM_DEFAULT_RANGE;
+
+	r = target_maps(sa->target, tu, tg);
+	if (r < 0) {
+		fprintf(stderr,
+			"shiftfs-fuse: shift=%s: cannot read its user namespace's maps: %s\n",
+			sa->target, strerror(-r));
+		goto out;
+	}
+	r = sm_idmap_shift(tu, ou, range, &cfg->uid);
+	if (r == 0)
+		r = sm_idmap_shift(tg, og, range, &cfg->gid);
+	if (r < 0) {
+		fprintf(stderr, "shiftfs-fuse: shift=%s: %s\n", sa->target,
+			r == -ENOENT   ? "its map has nothing inside the range"
+			: r == -ERANGE ? "origin + id passes the largest id"
+				       : strerror(-r));
+		goto out;
+	}
+	if (sm_idmap_validate(&cfg->uid, &err) < 0 || sm_idmap_validate(&cfg->gid, &err) < 0) {
+		fprintf(stderr, "shiftfs-fuse: shift=%s: \"%s\": %s\n", sa->target, err.token,
+			err.why ? err.why : "invalid map");
+		r = -EINVAL;
+	}
+out:
+	free(tu);
+	free(tg);
+	return r;
+}
+
+int options_parse(int argc, char **argv, struct sm_fuse_config *cfg)
+{
+	struct shift_args sa = {0};
+	const char *pos[2];
+	int npos = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-f")) {
+			cfg->foreground = 1;
+		} else if (!strcmp(a, "-d")) {
+			cfg->debug = 1;
+			cfg->foreground = 1;
+		} else if (!strncmp(a, "-o", 2)) {
+			const char *opts = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!opts)
+				return bad("-o needs options");
+			_cleanup_free_ char *copy = strdup(opts);
+			if (!copy)
+				return -ENOMEM;
+			for (char *save = NULL, *o = strtok_r(copy, ",", &save); o;
+			     o = strtok_r(NULL, ",", &save)) {
+				int r = parse_one(o, cfg, &sa);
+				if (r < 0)
+					return r;
+			}
+		} else if (!strcmp(a, "--")) {
+			for (i++; i < argc; i++) {
+				if (npos == 2)
+					return bad("too many arguments (\"%s\")", argv[i]);
+				pos[npos++] = argv[i];
+			}
+		} else if (a[0] == '-' && a[1]) {
+			return bad("unknown option \"%s\"; see shiftfs-fuse --help", a);
+		} else {
+			if (npos == 2)
+				return bad("too many arguments (\"%s\")", a);
+			pos[npos++] = a;
+		}
+	}
+	if (npos != 2)
+		return bad("need SRC and DST; see shiftfs-fuse --help");
+	cfg->src = pos[0];
+	cfg->dst = pos[1];
+
+	if (sa.have_map && sa.target)
+		return bad("map= and shift= do not go together");
+	if (!sa.have_map && !sa.target)
+		return bad("need -o map=SPEC or -o shift=TARGET");
+	if (sa.have_map &&
+	    (sa.origin_set || sa.origin_uid_set || sa.origin_gid_set || sa.range_set))
+		return bad("origin and range go with shift=, not with map=");
+	if (sa.target)
+		return compute_shift(cfg, &sa);
+	return 0;
+}
