@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "shiftmount/backend.h"
 #include "util.h"
 
 /* Marks belong to src/lib/mark.c; bind only reads them, and builds (with
@@ -468,18 +469,21 @@ static int bind_kernel(const struct bind_args *a, const struct bind_plan *p, int
 	return EXIT_OK;
 }
 
-/* The FUSE backend (shiftfs-fuse) plugs in here. */
+/* The FUSE backend: shiftfs-fuse, started through the library. */
 static int bind_fuse(const struct bind_args *a, const struct bind_plan *p, int srcfd, int dstfd)
 {
-	if (a->backend == SM_BACKEND_AUTO)
-		fprintf(stderr,
-			"shiftmount: %s: the kernel cannot idmap this filesystem and the "
-			"FUSE backend is not available in this build\n",
-			a->src);
-	else
-		fprintf(stderr, "shiftmount: --backend=fuse: the FUSE backend is not available "
-				"in this build\n");
-	return EXIT_FAILED;
+	int r = sm_fuse_mount(a->src, a->dst, &p->uid, &p->gid, a->flags, NULL);
+	if (r == -ENOENT)
+		return op_error(r, "install shiftfs-fuse next to shiftmount or on $PATH, or set "
+				   "SHIFTFS_FUSE",
+				"%s: starting shiftfs-fuse", a->src);
+	if (r < 0) {
+		/* shiftfs-fuse said why on stderr. */
+		fprintf(stderr, "shiftmount: %s: shiftfs-fuse could not mount it\n", a->dst);
+		return r == -EINVAL ? EXIT_USAGE : EXIT_FAILED;
+	}
+	verbose("%s shifted on %s (FUSE backend, shiftfs-fuse)", a->src, a->dst);
+	return EXIT_OK;
 }
 
 static void verbose_maps(const struct bind_plan *p)
@@ -532,6 +536,8 @@ int verb_bind(int argc, char **argv)
 	enum sm_backend backend = a->backend;
 	if (backend == SM_BACKEND_AUTO) {
 		r = sm_mount_probe_idmap(srcfd, "");
+		if (r == -EPERM) /* no privilege for idmapped mounts: FUSE can still do it */
+			r = 0;
 		if (r < 0)
 			return op_error(r, errno_hint(r), "%s: probing for idmapped mounts",
 					a->src);

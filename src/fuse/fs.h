@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "shiftmount/backend.h"
 #include "shiftmount/idmap.h"
 
 /* One node per inode of the source tree, keyed by (st_dev, st_ino).  The
@@ -108,8 +109,6 @@ void proc_fd_path(char *buf, size_t len, int fd);
 
 int tmpfile_make(struct sm_node *dir, uid_t huid, gid_t hgid, mode_t umask_, int flags, mode_t mode,
 		 struct fuse_entry_param *e, struct fuse_file_info *fi);
-
-#define SM_FUSE_MAP_XATTR "user.shiftmount.map"
 
 /* The lowlevel ops, one group a file. */
 void op_lookup(fuse_req_t, fuse_ino_t, const char *);

@@ -69,7 +69,7 @@ static unsigned long long mount_id_at(const char *path)
 		char mp[4096];
 		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ..." -- the last match is on top. */
 		if (sscanf(line, "%llu %*u %*s %*s %4095s", &mid, mp) == 2 && !strcmp(mp, path) &&
-		    strstr(line, " - fuse.shiftfs-fuse "))
+		    strstr(line, " - " SM_FUSE_FSTYPE " "))
 			id = mid;
 	}
 	fclose(f);
@@ -93,7 +93,7 @@ static int do_mount(struct sm_fs *fs, const char *src_abs, int devfd)
 	snprintf(opts, sizeof(opts),
 		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u,default_permissions%s", devfd,
 		 (unsigned)getuid(), (unsigned)getgid(), fs->cfg.allow_other ? ",allow_other" : "");
-	if (mount(src_abs, dst_abs, "fuse.shiftfs-fuse", flags, opts) < 0)
+	if (mount(src_abs, dst_abs, SM_FUSE_FSTYPE, flags, opts) < 0)
 		return -errno;
 	our_mnt_id = mount_id_at(dst_abs);
 	return 0;

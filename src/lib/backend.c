@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The backend choice and the FUSE backend's entry points.  The kernel backend
+ * (idmapped mounts) is preferred wherever the filesystem supports it; the
+ * FUSE backend (shiftfs-fuse, a separate program) serves everything else.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/xattr.h>
+
+#include "shiftmount/backend.h"
+#include "shiftmount/mount.h"
+#include "util.h"
+
+int sm_backend_parse(const char *s, enum sm_backend *ret)
+{
+	if (!s)
+		return -EINVAL;
+	if (!strcmp(s, "auto"))
+		*ret = SM_BACKEND_AUTO;
+	else if (!strcmp(s, "kernel"))
+		*ret = SM_BACKEND_KERNEL;
+	else if (!strcmp(s, "fuse"))
+		*ret = SM_BACKEND_FUSE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *sm_backend_name(enum sm_backend b)
+{
+	switch (b) {
+	case SM_BACKEND_KERNEL:
+		return "kernel";
+	case SM_BACKEND_FUSE:
+		return "fuse";
+	default:
+		return "auto";
+	}
+}
+
+int sm_backend_choose(int dirfd, const char *path, enum sm_backend requested, enum sm_backend *ret)
+{
+	if (requested != SM_BACKEND_AUTO) {
+		*ret = requested;
+		return 0;
+	}
+	int r = sm_mount_probe_idmap(dirfd, path);
+	if (r < 0)
+		return r;
+	*ret = r ? SM_BACKEND_KERNEL : SM_BACKEND_FUSE;
+	return 0;
+}
+
+static int executable(const char *p)
+{
+	return access(p, X_OK) == 0;
+}
+
+int sm_fuse_find(char *buf, size_t len)
+{
+	const char *env = getenv("SHIFTFS_FUSE");
+	char self[PATH_MAX];
+
+	if (env && *env) {
+		if (!executable(env))
+			return -ENOENT;
+		return snprintf(buf, len, "%s", env) < (int)len ? 0 : -ENAMETOOLONG;
+	}
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			if (snprintf(buf, len, "%s/shiftfs-fuse", self) < (int)len &&
+			    executable(buf))
+				return 0;
+		}
+	}
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t l = strcspn(path, ":");
+		if (l > 0 && snprintf(buf, len, "%.*s/shiftfs-fuse", (int)l, path) < (int)len &&
+		    executable(buf))
+			return 0;
+		path += l;
+		if (*path == ':')
+			path++;
+	}
+	return -ENOENT;
+}
+
+int sm_fuse_mount(const char *src, const char *dst, const struct sm_idmap *uid,
+		  const struct sm_idmap *gid, unsigned flags, const char *extra)
+{
+	char bin[PATH_MAX];
+	int r = sm_fuse_find(bin, sizeof(bin));
+	if (r < 0)
+		return r;
+
+	size_t cap = SM_IDMAP_MAX_EXTENTS * 2 * 40 + 256 + (extra ? strlen(extra) : 0);
+	_cleanup_free_ char *opts = malloc(cap);
+	if (!opts)
+		return -ENOMEM;
+	int n = snprintf(opts, cap, "map=");
+	r = sm_idmap_format_spec(uid, gid, opts + n, cap - (size_t)n);
+	if (r < 0)
+		return r;
+	n += r;
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} words[] = {
+		{SM_MOUNT_RDONLY, "ro"},	   {SM_MOUNT_NOSUID, "nosuid"},
+		{SM_MOUNT_NODEV, "nodev"},	   {SM_MOUNT_NOEXEC, "noexec"},
+		{SM_MOUNT_RECURSIVE, "recursive"},
+	};
+	for (size_t i = 0; i < ELEMENTSOF(words); i++)
+		if (flags & words[i].flag)
+			n += snprintf(opts + n, cap - (size_t)n, ",%s", words[i].name);
+	if (extra && *extra)
+		snprintf(opts + n, cap - (size_t)n, ",%s", extra);
+
+	/* Everything the child needs is ready: after fork() it only execs. */
+	char *argv[] = {bin, "-o", opts, "--", (char *)src, (char *)dst, NULL};
+	pid_t pid = fork();
+	if (pid < 0)
+		return sm_negerrno();
+	if (pid == 0) {
+		execv(bin, argv);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return sm_negerrno();
+	if (!WIFEXITED(status))
+		return -EIO;
+	switch (WEXITSTATUS(status)) {
+	case 0:
+		return 0;
+	case 2:
+		return -EINVAL;
+	case 127:
+		return -ENOENT;
+	default:
+		return -EIO;
+	}
+}
+
+int sm_fuse_read_maps(const char *mountpoint, struct sm_idmap *ret_uid, struct sm_idmap *ret_gid)
+{
+	char spec[8192];
+	struct sm_error err;
+
+	ssize_t n = getxattr(mountpoint, SM_FUSE_MAP_XATTR, spec, sizeof(spec) - 1);
+	if (n < 0)
+		return errno == ENOTSUP ? -ENODATA : sm_negerrno();
+	spec[n] = '\0';
+
+	_cleanup_free_ struct sm_idmap *u = malloc(sizeof(*u)), *g = malloc(sizeof(*g));
+	if (!u || !g)
+		return -ENOMEM;
+	sm_idmap_init(u);
+	sm_idmap_init(g);
+	int r = sm_idmap_parse_spec(spec, u, g, &err);
+	if (r < 0)
+		return -EBADMSG;
+	if (ret_uid)
+		*ret_uid = *u;
+	if (ret_gid)
+		*ret_gid = *g;
+	return 0;
+}
+
+/* The hook sm_mountinfo_list_shifted() calls for each shiftfs-fuse mount. */
+int sm_fuse_mount_maps(const struct sm_mount_entry *e, struct sm_idmap *ret_uid,
+		       struct sm_idmap *ret_gid)
+{
+	return sm_fuse_read_maps(e->target, ret_uid, ret_gid);
+}
