@@ -750,9 +750,12 @@ static void case_create_unmapped(void)
 static void c_chown_owner(void *arg)
 {
 	struct wd *w = arg;
-	gid_t groups[] = {HG(2000)};
+	/* Also in host group 2000, the raw disk gid that the mount leaves
+	 * unmapped: chgrp to it passes the permission check and must fail on
+	 * the mapping. */
+	gid_t groups[] = {HG(2000), 2000};
 
-	become(HU(1234), HG(1234), 1, groups, 0);
+	become(HU(1234), HG(1234), 2, groups, 0);
 	expect_ok(fchownat(w->m, "f1", (uid_t)-1, HG(2000), 0),
 		  "owner may chgrp to a group it is in (mapped gid %u)", HG(2000));
 	expect_errno(fchownat(w->m, "f1", (uid_t)-1, HG(2600), 0), EPERM,
@@ -760,8 +763,10 @@ static void c_chown_owner(void *arg)
 	expect_errno(fchownat(w->m, "f1", HU(2000), (gid_t)-1, 0), EPERM,
 		     "owner may not give the file away");
 	if (h2d(g_map.g, g_map.ng, 2000) < 0)
-		expect_errno(fchownat(w->m, "f1", (uid_t)-1, 2000, 0), EOVERFLOW,
-			     "chgrp to the raw disk gid 2000 (unmapped as a host gid) EOVERFLOW");
+		expect_errno(
+			fchownat(w->m, "f1", (uid_t)-1, 2000, 0), EOVERFLOW,
+			"owner in host group 2000 (unmapped on the mount) may not chgrp to it: "
+			"EOVERFLOW");
 }
 
 static void case_chown(void)
@@ -1283,6 +1288,20 @@ static void sg_run(struct sg *a, const char *what, mode_t fwant, mode_t dwant, l
 		sg_check(a, what, fwant, dwant, dgid);
 }
 
+struct chmod_arg {
+	struct wd *w;
+	const char *name;
+	int ngroups;
+	gid_t group;
+};
+
+static void c_setgid_chmod(void *arg)
+{
+	struct chmod_arg *a = arg;
+	become(HU(2000), HG(2000), a->ngroups, &a->group, 0);
+	expect_ok(fchmodat(a->w->m, a->name, 02755, 0), "owner chmods %s to 02755", a->name);
+}
+
 static void case_setgid(void)
 {
 	struct wd w = workdir("c09", 0, 1000, 02777);
@@ -1299,6 +1318,25 @@ static void case_setgid(void)
 	if (HG(1000) != 1000) {
 		a.tag = "raw", a.caps = 0, a.ngroups = 1, a.groups[0] = 1000;
 		sg_run(&a, "member of raw disk gid 1000 only", 0755, 02755, 1000);
+	}
+
+	/* chmod g+s by the owner keeps S_ISGID only for a member of the
+	 * file's group, judged on the mapped gid. */
+	struct chmod_arg c = {.w = &w};
+	src_file(w.s, "chmod-nonmember", 2000, 1000, 0755);
+	src_file(w.s, "chmod-member", 2000, 1000, 0755);
+	src_file(w.s, "chmod-raw", 2000, 1000, 0755);
+	c.name = "chmod-nonmember";
+	sub(c_setgid_chmod, &c);
+	expect_mode(w.s, c.name, 0, 0755, "chmod g+s by a non-member drops S_ISGID");
+	c.name = "chmod-member", c.ngroups = 1, c.group = HG(1000);
+	sub(c_setgid_chmod, &c);
+	expect_mode(w.s, c.name, 0, 02755, "chmod g+s by a member keeps S_ISGID");
+	if (HG(1000) != 1000) {
+		c.name = "chmod-raw", c.group = 1000;
+		sub(c_setgid_chmod, &c);
+		expect_mode(w.s, c.name, 0, 0755,
+			    "chmod g+s by a member of raw disk gid 1000 only drops S_ISGID");
 	}
 }
 
@@ -1466,6 +1504,8 @@ static void case_setattr(void)
 	src_file(w.s, "h", 2000, 2000, 0666);
 	src_file(w.s, "suid", 2000, 2000, 06777);
 	src_file(w.s, "suid2", 2000, 2000, 06777);
+	src_file(w.s, "chown-suid", 2000, 2000, 06755);
+	src_mkdir(w.s, "chown-dir", 2000, 2000, 02755);
 	if (truncate_at(w.s, "g", 100) < 0 || truncate_at(w.s, "suid", 100) < 0)
 		fatal("truncate on the source");
 
@@ -1486,6 +1526,13 @@ static void case_setattr(void)
 	expect_mode(w.s, "suid", 0, 0777, "truncate by a non-owner cleared setuid and setgid");
 	expect_owner(w.s, "suid", 0, 2000, 2000, "and kept the owner");
 	expect_mode(w.s, "suid2", 0, 0777, "a write by a non-owner cleared setuid and setgid");
+
+	expect_ok(fchownat(w.m, "chown-suid", HU(2100), HG(2100), 0),
+		  "root chowns a setuid/setgid file through the mount");
+	expect_mode(w.s, "chown-suid", 0, 0755, "the chown cleared setuid and setgid");
+	expect_owner(w.s, "chown-suid", 0, 2100, 2100, "and landed as disk 2100:2100");
+	expect_ok(fchownat(w.m, "chown-dir", HU(2100), HG(2100), 0), "root chowns a setgid dir");
+	expect_mode(w.s, "chown-dir", 0, 02755, "a directory keeps its setgid bit");
 
 	sub(c_truncate_unmapped, &w);
 	if (fstatat(w.s, "h", &st, 0) == 0)

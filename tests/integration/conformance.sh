@@ -1,9 +1,10 @@
 #!/bin/bash
 # The twenty behaviours every shifted mount must get right (one table of
 # cases in tests/integration/conformance.c), run through both backends:
-# the kernel's idmapped mounts (`shiftmount bind`) on ext4, xfs, btrfs and
-# tmpfs, and shiftfs-fuse on ext4 and tmpfs (CONFORMANCE_FUSE_FS="ext4 xfs
-# btrfs tmpfs" for all four).
+# the kernel's idmapped mounts (`shiftmount bind`) and shiftfs-fuse, each on
+# ext4, xfs, btrfs and tmpfs (CONFORMANCE_KERNEL_FS / CONFORMANCE_FUSE_FS
+# choose fewer, e.g. CONFORMANCE_FUSE_FS=tmpfs).  Without a shiftfs-fuse
+# binary the FUSE rows are skipped, saying so.
 #
 # Each run gets four mounts of one source tree: the shifted mount, a second
 # one with the same map (EXDEV between the two), a nosuid,nodev one, and one
@@ -16,8 +17,8 @@ fi
 
 MAP="b:0:10000:10000"
 CIRC_MAP="b:1000:1001:1 b:1001:1000:1"
-KERNEL_FS=${CONFORMANCE_KERNEL_FS:-"ext4 xfs btrfs tmpfs"}
-FUSE_FS=${CONFORMANCE_FUSE_FS:-"ext4 tmpfs"}
+KERNEL_FS=${CONFORMANCE_KERNEL_FS-"ext4 xfs btrfs tmpfs"}
+FUSE_FS=${CONFORMANCE_FUSE_FS-"ext4 xfs btrfs tmpfs"}
 PROG=$SM_BUILD/tests/integration/conformance
 FUSE_BIN=$SM_BUILD/bin/shiftfs-fuse
 
