@@ -66,6 +66,8 @@ HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC
 ITEST_BIN  := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(ITEST_SRC))
 
 .PHONY: all deps check demo install uninstall clean format tests fuzz
+# Keep the objects of test programs (they are intermediate to make).
+.SECONDARY:
 all: $(LIB_A) $(LIB_SO) $(PROGRAMS)
 tests: all $(UNIT_BIN) $(HELPER_BIN) $(ITEST_BIN)
 
