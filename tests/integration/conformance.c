@@ -835,6 +835,64 @@ static void c_userns_create_user(void *arg)
 	expect_owner(w->m, "g", 0, 5, 5, "reads back 5:5 inside");
 }
 
+#define RACE_N 240
+
+static void race_creator(void *arg)
+{
+	struct wd *w = arg;
+	char name[32];
+	int r = 0;
+
+	for (int i = 0; i < RACE_N && r >= 0; i++) {
+		snprintf(name, sizeof(name), "race-%d", i);
+		switch (i % 4) {
+		case 0:
+			r = create_file(w->m, name, 0, 0644);
+			break;
+		case 1:
+			r = mkdirat(w->m, name, 0755);
+			break;
+		case 2:
+			r = symlinkat("x", w->m, name);
+			break;
+		default:
+			r = mknodat(w->m, name, S_IFIFO | 0644, 0);
+		}
+	}
+	expect_ok(r, "interior uid 5 creates %d files, directories, symlinks and fifos", RACE_N);
+}
+
+/* Watch the source while they are made: a backend that creates and then
+ * chowns would show a new name with its own ids for a moment. */
+static void race_observer(struct wd *w, int stop)
+{
+	char name[32], first[128] = "";
+	int bad = 0, seen = 0, last = 0;
+	struct stat st;
+
+	for (;;) {
+		struct pollfd pfd = {stop, POLLIN, 0};
+		if (poll(&pfd, 1, 0) != 0)
+			last = 1;
+		for (int i = 0; i < RACE_N; i++) {
+			snprintf(name, sizeof(name), "race-%d", i);
+			if (fstatat(w->s, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			seen++;
+			if (st.st_uid != 1005 || st.st_gid != 1005) {
+				if (!bad++)
+					snprintf(first, sizeof(first), "%s as %u:%u", name,
+						 st.st_uid, st.st_gid);
+			}
+		}
+		if (last)
+			break;
+	}
+	check(bad == 0, "an observer on the source never saw a new name with another owner");
+	if (bad)
+		note("  %d of %d sightings wrong, first %s", bad, seen, first);
+}
+
 static void case_userns_create(void)
 {
 	struct wd w = workdir("c04", 1000, 1000, 0777);
@@ -854,6 +912,23 @@ static void case_userns_create(void)
 	expect_owner(w.s, "g", 0, 1005, 1005, "file of interior uid 5 is disk 1005:1005");
 	expect_owner(w.m, "g", 0, HU(1005), HG(1005), "seen from the host it is %u:%u", HU(1005),
 		     HG(1005));
+
+	int stop[2];
+	pid_t obs;
+	if (pipe2(stop, O_CLOEXEC) < 0)
+		fatal("pipe");
+	obs = fork();
+	if (obs < 0)
+		fatal("fork");
+	if (obs == 0) {
+		close(stop[1]);
+		race_observer(&w, stop[0]);
+		_exit(0);
+	}
+	close(stop[0]);
+	in_userns(um, gm, 5, 5, race_creator, &w);
+	close(stop[1]);
+	wait_sub(obs, "observer");
 }
 
 /* 5 */
@@ -936,6 +1011,7 @@ static void case_acl(void)
 	src_file(w.s, "f", 0, 0, 0640);
 	src_file(w.s, "g", 0, 0, 0640);
 	src_file(w.s, "h", 0, 0, 0640);
+	src_file(w.s, "u", 0, 0, 0640);
 	src_file(w.s, "secret", 0, 0, 0600);
 	src_mkdir(w.s, "dir", 0, 0, 0755);
 
@@ -961,6 +1037,19 @@ static void case_acl(void)
 	      HU(1200), id);
 	id = acl_get_id(w.m, "g", ACL_ACCESS, T_GROUP, NULL);
 	check(id == HG(2200), "and group 2200 reads %u (got %ld)", HG(2200), id);
+
+	ents[1].id = (uint32_t)g_dunm;
+	ents[3].id = (uint32_t)g_dunm;
+	if (acl_set(w.s, "u", ACL_ACCESS, ents, 6) < 0)
+		fatal("set ACL on the source");
+	/* Unlike st_uid, an ACL entry has no overflow id: the kernel gives
+	 * (uid_t)-1, as getfacl's "user:4294967295:" shows. */
+	id = acl_get_id(w.m, "u", ACL_ACCESS, T_USER, NULL);
+	check(id == (long)ACL_UNDEF, "an ACL user outside the map reads as 4294967295 (got %ld)",
+	      id);
+	id = acl_get_id(w.m, "u", ACL_ACCESS, T_GROUP, NULL);
+	check(id == (long)ACL_UNDEF, "an ACL group outside the map reads as 4294967295 (got %ld)",
+	      id);
 
 	ents[1].id = g_unm_u;
 	ents[3].id = HG(2100);
@@ -999,6 +1088,24 @@ static void case_acl(void)
 }
 
 /* 7 */
+static void copy_self(int dfd, const char *name, uid_t uid, gid_t gid, mode_t mode);
+static void exec_capture(int dfd, const char *name, uid_t uid, gid_t gid, const char *arg,
+			 char *out, size_t len);
+
+/* Exec the copy NAME as uid:gid: does it get CAP_NET_RAW from its file caps? */
+static void expect_exec_caps(int dfd, const char *name, uid_t uid, bool want, const char *what)
+{
+	char got[64];
+	unsigned long long prm;
+
+	exec_capture(dfd, name, uid, uid, "--print-caps", got, sizeof(got));
+	prm = strtoull(got, NULL, 16);
+	check(got[0] && !!(prm & (1ull << 13)) == want, "%s: %s CAP_NET_RAW", what,
+	      want ? "gets" : "does not get");
+	if (!got[0] || !!(prm & (1ull << 13)) != want)
+		note("  permitted set \"%s\"", got);
+}
+
 static void c_caps_userns(void *arg)
 {
 	struct wd *w = arg;
@@ -1018,6 +1125,13 @@ static void c_caps_userns(void *arg)
 		return;
 	expect_ok(caps_write(fd, false, 0), "userns root writes a v2 capability");
 	close(fd);
+	expect_exec_caps(w->m, "ns", 5, true,
+			 "in the namespace, uid 5 execs the binary with its root's caps");
+	if (g_nosuid_fd >= 0) {
+		int ns = open_dir(g_nosuid_fd, "c07");
+		expect_exec_caps(ns, "ns", 5, false, "through the nosuid mount it");
+		close(ns);
+	}
 }
 
 static void expect_caps(int dfd, const char *name, const char *want, const char *what)
@@ -1046,7 +1160,7 @@ static void case_fscaps(void)
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		src_file(w.s, names[i], 0, 0, 0755);
-	src_file(w.s, "ns", 1000, 1000, 0755);
+	copy_self(w.s, "ns", 1000, 1000, 0755);
 	src_file(w.s, "ns2", 1000, 1000, 0755);
 	fd = openat(w.s, "g", O_RDWR | O_CLOEXEC);
 	if (fd < 0 || caps_write(fd, false, 0) < 0) {
@@ -1112,10 +1226,12 @@ static void case_fscaps(void)
 	snprintf(want, sizeof(want), "v3:%u", HU(1000));
 	expect_caps(w.m, "ns", want, "valid in the ancestor: the host reads rootid host id");
 	expect_caps(w.s, "ns2", "v3:1000", "a v2 written in the namespace is v3 rootid 1000");
+	expect_exec_caps(w.m, "ns", STRANGER, false,
+			 "host uid 54321 outside that namespace execs it and");
 }
 
 /* 8 */
-static int copy_self(int dfd, const char *name, uid_t uid, gid_t gid, mode_t mode)
+static void copy_self(int dfd, const char *name, uid_t uid, gid_t gid, mode_t mode)
 {
 	char buf[65536];
 	ssize_t n;
@@ -1131,11 +1247,12 @@ static int copy_self(int dfd, const char *name, uid_t uid, gid_t gid, mode_t mod
 		fatal("chown %s", name);
 	close(in);
 	close(out);
-	return 0;
 }
 
-/* Run the copy as STRANGER; "EUID EGID" of the new image, or "" on failure. */
-static void exec_ids(int dfd, const char *name, char *out, size_t len)
+/* Run the copy as uid:gid with ARG (--print-ids: "EUID EGID", --print-caps:
+ * the permitted set in hex); its output, or "" on failure. */
+static void exec_capture(int dfd, const char *name, uid_t uid, gid_t gid, const char *arg,
+			 char *out, size_t len)
 {
 	int p[2], fd;
 	ssize_t n;
@@ -1148,12 +1265,12 @@ static void exec_ids(int dfd, const char *name, char *out, size_t len)
 	if (pid < 0)
 		fatal("fork");
 	if (pid == 0) {
-		char *argv[] = {(char *)"conformance", (char *)"--print-ids", NULL};
+		char *argv[] = {(char *)"conformance", (char *)arg, NULL};
 		char *envp[] = {NULL};
 		fd = openat(dfd, name, O_PATH | O_CLOEXEC);
 		if (fd < 0)
 			_exit(2);
-		become(STRANGER, STRANGER, 0, NULL, 0);
+		become(uid, gid, 0, NULL, 0);
 		if (dup2(p[1], 1) < 0)
 			_exit(2);
 		syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
@@ -1171,7 +1288,7 @@ static void exec_ids(int dfd, const char *name, char *out, size_t len)
 static void expect_exec(int dfd, const char *name, unsigned eu, unsigned eg, const char *what)
 {
 	char got[64], want[64];
-	exec_ids(dfd, name, got, sizeof(got));
+	exec_capture(dfd, name, STRANGER, STRANGER, "--print-ids", got, sizeof(got));
 	snprintf(want, sizeof(want), "%u %u", eu, eg);
 	check(!strcmp(got, want), "%s: euid egid %s", what, want);
 	if (strcmp(got, want))
@@ -2241,6 +2358,17 @@ static const char *check_map(void)
 	return NULL;
 }
 
+static void print_caps(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "CapPrm:", 7))
+			printf("%s", line + 8);
+	fflush(stdout);
+}
+
 static bool wanted(const char *only, int num)
 {
 	char *s, *save = NULL, *t;
@@ -2279,6 +2407,7 @@ int main(int argc, char **argv)
 		{"only", required_argument, NULL, 'o'},
 		{"skip-all", required_argument, NULL, 'S'},
 		{"print-ids", no_argument, NULL, 'P'},
+		{"print-caps", no_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *map = NULL, *only = NULL, *skip_all = NULL, *why;
@@ -2291,6 +2420,10 @@ int main(int argc, char **argv)
 			/* The setuid test image: report the ids exec gave us. */
 			printf("%u %u\n", geteuid(), getegid());
 			fflush(stdout);
+			_exit(0);
+		case 'K':
+			/* The file-capability test image: what exec gave us. */
+			print_caps();
 			_exit(0);
 		case 'b':
 			g_backend = optarg;
