@@ -17,6 +17,12 @@ const char *sm_delegate_socket_path(const char *path);
 /* Connect (SOCK_CLOEXEC) to the daemon's socket. */
 int sm_delegate_connect(const char *path, int *ret_sock);
 
+/* Open SRC for a by-path request as the caller (O_PATH|O_DIRECTORY, so the
+ * kernel checks that the caller can reach it) and fill req->fd = 0 and
+ * req->path (SRC made absolute against the cwd, not canonicalised: the
+ * daemon checks the path as named). */
+int sm_delegate_open_source(const char *src, struct sm_delegate_request *req, int *ret_fd);
+
 /* Call io.shiftmount.Delegate.Mount.  With req->fd >= 0, `src_fd` is sent
  * as that fd (it must be index 0).  On success *ret_mntfd is the detached
  * shifted mount (O_CLOEXEC), *ret_reply (may be NULL) what the daemon made.

@@ -34,8 +34,7 @@ static void help(void)
 }
 
 /* ro, noexec, and the always-on ones; suid/dev cannot be had. */
-int request_parse_option(const char *opt, size_t len, struct sm_delegate_request *req);
-int request_parse_option(const char *opt, size_t len, struct sm_delegate_request *req)
+static int parse_option(const char *opt, size_t len, struct sm_delegate_request *req)
 {
 #define IS(s) (len == strlen(s) && !strncmp(opt, s, len))
 	if (IS("ro"))
@@ -92,10 +91,8 @@ static int do_request(const char *sockpath, struct sm_delegate_request *req, int
 	return EXIT_OK;
 }
 
-int request_run(const char *sockpath, struct sm_delegate_request *req, const char *src,
-		const char *dst);
-int request_run(const char *sockpath, struct sm_delegate_request *req, const char *src,
-		const char *dst)
+static int request_run(const char *sockpath, struct sm_delegate_request *req, const char *src,
+		       const char *dst)
 {
 	struct stat st;
 	if (stat(dst, &st) < 0)
@@ -107,24 +104,12 @@ int request_run(const char *sockpath, struct sm_delegate_request *req, const cha
 
 	/* O_PATH is enough for the kernel to check search permission on
 	 * every component: what this caller cannot reach, it cannot ask for. */
-	_cleanup_close_ int fd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		if (e == EACCES || e == EPERM)
-			return op_error(-e, NULL, "request %s", src);
-		return usage_error("%s: %s", src, strerror(e));
-	}
-	if (src[0] == '/') {
-		snprintf(req->path, sizeof(req->path), "%s", src);
-	} else {
-		char cwd[PATH_MAX];
-		if (!getcwd(cwd, sizeof(cwd)))
-			return op_error(-errno, NULL, "getcwd");
-		if (snprintf(req->path, sizeof(req->path), "%s/%s", strcmp(cwd, "/") ? cwd : "",
-			     src) >= (int)sizeof(req->path))
-			return usage_error("%s: path too long", src);
-	}
-	req->fd = 0;
+	_cleanup_close_ int fd = -EBADF;
+	int r = sm_delegate_open_source(src, req, &fd);
+	if (r == -EACCES || r == -EPERM)
+		return op_error(r, NULL, "request %s", src);
+	if (r < 0)
+		return usage_error("%s: %s", src, strerror(-r));
 	return do_request(sockpath, req, fd, src, dst);
 }
 
@@ -155,7 +140,7 @@ int verb_request(int argc, char **argv)
 		case 'o':
 			for (const char *p = optarg; *p;) {
 				size_t len = strcspn(p, ",");
-				if (request_parse_option(p, len, &req) < 0)
+				if (parse_option(p, len, &req) < 0)
 					return usage_error(
 						"-o: \"%.*s\": only ro, rw, noexec, exec "
 						"(nosuid,nodev are always set)",

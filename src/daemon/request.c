@@ -122,7 +122,7 @@ static int source_by_path(const struct peer *p, const struct sm_delegate_request
 		return -ESRCH;
 	}
 	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
 	};
 	_cleanup_close_ int again = sys_openat2(root, req->path, &how, sizeof(how));
@@ -163,7 +163,7 @@ static int source_by_name(const char *name, int *ret_fd, struct outcome *o)
 	return 0;
 }
 
-static int read_mark(int fd, const char *what, struct sm_mark *m, struct outcome *o)
+static int read_mark(int fd, const char *what, int by_name, struct sm_mark *m, struct outcome *o)
 {
 	struct sm_error err = {.why = NULL};
 	int r = sm_mark_get(fd, m, &err);
@@ -171,10 +171,11 @@ static int read_mark(int fd, const char *what, struct sm_mark *m, struct outcome
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		int forged = getxattr(path, "user.shiftmount", NULL, 0) >= 0;
-		refuse(o, ERR_NOT_MARKED,
-		       "%s is not marked shiftable%s (marks are not inherited: a subdirectory of "
-		       "a marked directory needs its own mark)",
-		       what, forged ? "; a user.shiftmount xattr is not a mark" : "");
+		refuse(o, ERR_NOT_MARKED, "%s is not marked shiftable%s%s", what,
+		       forged ? "; a user.shiftmount xattr is not a mark" : "",
+		       by_name ? ""
+			       : " (marks are not inherited: a subdirectory of a marked "
+				 "directory needs its own mark)");
 	} else if (r == -EBADMSG) {
 		refuse(o, ERR_NOT_MARKED, "%s has an invalid trusted.shiftmount: \"%s\": %s", what,
 		       err.token, err.why ? err.why : "invalid");
@@ -275,7 +276,7 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 	int srcfd = req.fd >= 0 ? src : extra;
 
 	struct sm_mark mark;
-	if (read_mark(srcfd, req.fd >= 0 ? req.path : req.name, &mark, &o) < 0)
+	if (read_mark(srcfd, req.fd >= 0 ? req.path : req.name, req.fd < 0, &mark, &o) < 0)
 		goto done;
 	if (req.fd < 0 && strcmp(mark.name, req.name) != 0) {
 		refuse(&o, ERR_NOT_MARKED,

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Client of shiftmountd's io.shiftmount.Delegate interface. */
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -29,6 +31,31 @@ int sm_delegate_connect(const char *path, int *ret_sock)
 	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return sm_negerrno();
 	*ret_sock = TAKE_FD(s);
+	return 0;
+}
+
+int sm_delegate_open_source(const char *src, struct sm_delegate_request *req, int *ret_fd)
+{
+	char path[PATH_MAX];
+	if (src[0] == '/') {
+		if (strlen(src) >= sizeof(path))
+			return -ENAMETOOLONG;
+		strcpy(path, src);
+	} else {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)))
+			return sm_negerrno();
+		if (snprintf(path, sizeof(path), "%s/%s", strcmp(cwd, "/") ? cwd : "", src) >=
+		    (int)sizeof(path))
+			return -ENAMETOOLONG;
+	}
+	int fd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return sm_negerrno();
+	memcpy(req->path, path, sizeof(path));
+	req->fd = 0;
+	req->name[0] = '\0';
+	*ret_fd = fd;
 	return 0;
 }
 

@@ -167,7 +167,8 @@ int sm_proto_next(struct sm_proto_buf *b, json_object **ret, int *ret_fds, unsig
 int sm_proto_send(int sock, json_object *msg, const int *fds, unsigned n_fds)
 {
 	size_t len;
-	const char *s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
+	const char *s = json_object_to_json_string_length(
+		msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (!s)
 		return -ENOMEM;
 	if (len + 1 > SM_PROTO_MAX_MESSAGE || n_fds > SM_PROTO_MAX_FDS)

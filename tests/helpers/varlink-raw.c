@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * varlink-raw: send arbitrary bytes (and fds) to a Varlink socket and print
+ * the answer, for the protocol-abuse tests of shiftmountd.
+ *
+ *   varlink-raw [--fd KIND:PATH]... [--no-nul] [--exit] [--size N] SOCKET [MESSAGE|-]
+ *
+ * MESSAGE is sent followed by a NUL (not with --no-nul; "-" reads it from
+ * stdin, byte for byte).  --size N sends N bytes of 'a' instead.  --fd
+ * attaches an fd: opath:PATH (O_PATH), opath-nofollow:PATH, rdonly:PATH,
+ * socket:, pipe:.  --exit quits right after sending.  Otherwise the first
+ * answer (up to its NUL) is printed on stdout, with "fds=N" on stderr when
+ * fds came with it; exit 0 for a reply, 1 for an error reply, 3 when the
+ * daemon closed without answering.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+static int open_fd(const char *spec)
+{
+	const char *colon = strchr(spec, ':');
+	const char *path = colon ? colon + 1 : "";
+	size_t k = colon ? (size_t)(colon - spec) : strlen(spec);
+	int fd = -1;
+	if (!strncmp(spec, "opath", k) && k == 5)
+		fd = open(path, O_PATH | O_CLOEXEC);
+	else if (!strncmp(spec, "opath-nofollow", k) && k == 14)
+		fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	else if (!strncmp(spec, "rdonly", k) && k == 6)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	else if (!strncmp(spec, "socket", k) && k == 6) {
+		int sp[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+			die("socketpair");
+		fd = sp[0];
+	} else if (!strncmp(spec, "pipe", k) && k == 4) {
+		int p[2];
+		if (pipe2(p, O_CLOEXEC) < 0)
+			die("pipe");
+		fd = p[0];
+	} else {
+		fprintf(stderr, "varlink-raw: bad --fd %s\n", spec);
+		exit(2);
+	}
+	if (fd < 0)
+		die(spec);
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	int fds[16], nfds = 0, nul = 1, quit = 0, i;
+	long size = -1;
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
+		if (!strcmp(argv[i], "--fd") && i + 1 < argc && nfds < 16)
+			fds[nfds++] = open_fd(argv[++i]);
+		else if (!strcmp(argv[i], "--no-nul"))
+			nul = 0;
+		else if (!strcmp(argv[i], "--exit"))
+			quit = 1;
+		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
+			size = atol(argv[++i]);
+		else {
+			fprintf(stderr, "varlink-raw: bad option %s\n", argv[i]);
+			return 2;
+		}
+	}
+	if (i >= argc)
+		return 2;
+	const char *sockpath = argv[i++];
+
+	size_t len = 0, cap = 65536;
+	char *msg = malloc(cap);
+	if (size >= 0) {
+		msg = realloc(msg, (size_t)size + 2);
+		memset(msg, 'a', (size_t)size);
+		len = (size_t)size;
+	} else if (i < argc && strcmp(argv[i], "-") != 0) {
+		len = strlen(argv[i]);
+		msg = realloc(msg, len + 2);
+		memcpy(msg, argv[i], len);
+	} else {
+		ssize_t n;
+		while ((n = read(0, msg + len, cap - len)) > 0) {
+			len += (size_t)n;
+			if (len == cap)
+				msg = realloc(msg, cap *= 2);
+		}
+		msg = realloc(msg, len + 2);
+	}
+	if (nul)
+		msg[len++] = '\0';
+
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sockpath);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("connect");
+
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * 16)];
+	} cm;
+	size_t off = 0;
+	while (off < len) {
+		struct iovec iov = {msg + off, len - off};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+		if (off == 0 && nfds > 0) {
+			memset(&cm, 0, sizeof(cm));
+			mh.msg_control = &cm;
+			mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+			struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+			memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+		}
+		ssize_t n = sendmsg(s, &mh, MSG_NOSIGNAL);
+		if (n < 0) {
+			/* The daemon may hang up on an oversize message. */
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(msg);
+	if (quit)
+		return 0;
+	shutdown(s, SHUT_WR);
+
+	char reply[65536];
+	size_t rl = 0;
+	int got_fds = 0;
+	for (;;) {
+		struct pollfd p = {.fd = s, .events = POLLIN};
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		struct iovec iov = {reply + rl, sizeof(reply) - rl - 1};
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = &cm,
+				    .msg_controllen = sizeof(cm)};
+		ssize_t n = recvmsg(s, &mh, MSG_CMSG_CLOEXEC);
+		if (n <= 0)
+			break;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_type == SCM_RIGHTS) {
+				int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+				for (int j = 0; j < k; j++) {
+					int fd;
+					memcpy(&fd, CMSG_DATA(c) + j * sizeof(int), sizeof(int));
+					close(fd);
+				}
+				got_fds += k;
+			}
+		rl += (size_t)n;
+		if (memchr(reply, '\0', rl) || rl >= sizeof(reply) - 1)
+			break;
+	}
+	reply[rl] = '\0';
+	if (got_fds)
+		fprintf(stderr, "fds=%d\n", got_fds);
+	if (rl == 0)
+		return 3;
+	printf("%s\n", reply);
+	return strncmp(reply, "{\"error\"", 8) == 0 ? 1 : 0;
+}

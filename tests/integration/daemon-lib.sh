@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# Shared by the daemon-*.sh tests (sourced, not a test itself): a real
+# shiftmountd on a private socket, a test registry and /etc/subuid copy, and
+# the checks every refusal must pass.
+#
+#   daemon_setup            scratch tmpfs in $FS, registry, subuid, starts the daemon
+#   tenant HOSTROOT CMD...  run CMD as root of a fresh user+mount namespace
+#   refused DESC REGEX CMD... CMD must fail, its output match REGEX, and
+#                           nothing may be left: no mount (tenant and host),
+#                           no daemon fd, and the daemon must still answer
+. "$SM_SRC/tests/lib/lib.sh"
+
+daemon_setup() {
+	chmod 755 "$SM_TMP" # tenants (host uid 200000...) must reach it
+	FS=$(scratch_fs tmpfs 64) || { echo "Bail out! no tmpfs"; exit 1; }
+	REG=$SM_TMP/registry
+	SOCK=$SM_TMP/shiftmountd.sock
+	DLOG=$SM_TMP/shiftmountd.log
+	SUBUID=$SM_TMP/subuid
+	SUBGID=$SM_TMP/subgid
+	printf 'alice:200000:65536\nbob:300000:65536\n' >"$SUBUID"
+	cp "$SUBUID" "$SUBGID"
+	for i in $(seq 0 19); do echo "t$i:$((1000000 + i * 65536)):65536"; done >>"$SUBUID"
+	for i in $(seq 0 19); do echo "t$i:$((1000000 + i * 65536)):65536"; done >>"$SUBGID"
+	export SHIFTMOUNT_REGISTRY=$REG SHIFTMOUNT_SOCKET=$SOCK
+	mkdir -p "$FS/dst"
+	start_daemon
+}
+
+start_daemon() {
+	shiftmountd --socket "$SOCK" --registry "$REG" --subuid "$SUBUID" --subgid "$SUBGID" \
+		--config /dev/null 2>>"$DLOG" &
+	DPID=$!
+	at_exit "kill $DPID 2>/dev/null; wait $DPID 2>/dev/null"
+	for _ in $(seq 100); do daemon_alive && break; sleep 0.05; done
+	daemon_alive || { echo "Bail out! shiftmountd did not start"; cat "$DLOG"; exit 1; }
+}
+
+daemon_alive() {
+	varlink-raw "$SOCK" '{"method":"org.varlink.service.GetInfo"}' 2>/dev/null |
+		grep -q '"product":"shiftmountd"'
+}
+
+daemon_fds() { ls "/proc/$DPID/fd" | wc -l; }
+
+# Wait for the daemon to see the last client go: its fd count settles.
+wait_fds() { # WANT
+	local n
+	for _ in $(seq 60); do
+		n=$(daemon_fds)
+		[ "$n" = "$1" ] && break
+		sleep 0.05
+	done
+	echo "$n"
+}
+
+# Root of a fresh user + mount namespace mapped at HOSTROOT; CMD runs with
+# the host's tools on PATH.
+tenant() { # HOSTROOT CMD...
+	local root=$1
+	shift
+	userns-run --map-root "$root" --mountns -- "$@"
+}
+
+# In the tenant: run CMD, and say MOUNTINFO-CHANGED if its mount table
+# differs afterwards.
+TENANT_TRY='before=$(cut -d" " -f5 /proc/self/mountinfo | sort | md5sum); "$@"; rc=$?; after=$(cut -d" " -f5 /proc/self/mountinfo | sort | md5sum); [ "$before" = "$after" ] || echo MOUNTINFO-CHANGED; exit $rc'
+
+refused() { # DESC REGEX CMD...
+	local desc=$1 re=$2 out rc fds0 fds1 sig0 sig1
+	shift 2
+	fds0=$(daemon_fds)
+	sig0=$(mountinfo_sig)
+	out=$("$@" 2>&1)
+	rc=$?
+	sig1=$(mountinfo_sig)
+	fds1=$(wait_fds "$fds0")
+	if [ $rc != 0 ] && [[ $out =~ $re ]]; then _tap 0 "$desc: refused, says why"; else
+		_tap 1 "$desc: refused, says why"
+		echo "#   status $rc, output:"
+		echo "$out" | sed 's/^/#     /' | head -n 8
+		echo "#   want match: $re"
+	fi
+	if [[ $out == *MOUNTINFO-CHANGED* ]] || [ "$sig0" != "$sig1" ]; then
+		_tap 1 "$desc: nothing mounted"
+	else
+		_tap 0 "$desc: nothing mounted"
+	fi
+	is "$desc: no daemon fd leaked" "$fds1" "$fds0"
+	ok "$desc: daemon still answers" daemon_alive
+}
+
+# A marked directory owned at the origin, so the tenant's root can write.
+marked_dir() { # PATH MARK-ARGS...
+	local d=$1
+	shift
+	mkdir -p "$d" && chown 100000:100000 "$d" && shiftmount mark "$@" "$d" >/dev/null
+}
+
+# SIGTERM: exits 0, removes its socket, and (under ASan) reported nothing.
+daemon_stop() {
+	kill -TERM "$DPID"
+	wait "$DPID"
+	is "shiftmountd exits 0 on SIGTERM" "$?" "0"
+	ok "shiftmountd removed its socket" test ! -e "$SOCK"
+	if grep -q -E "Sanitizer|runtime error" "$DLOG"; then
+		_tap 1 "shiftmountd: no sanitizer report"
+		grep -E -A12 "Sanitizer|runtime error" "$DLOG" | sed 's/^/#   /' | head -n 30
+	else
+		_tap 0 "shiftmountd: no sanitizer report"
+	fi
+}
