@@ -995,6 +995,18 @@ static void c_acl_userns(void *arg)
 	check(id == 100, "in a user namespace the ACL user reads as interior 100");
 	if (id != 100)
 		note("  got %ld", id);
+
+	struct acl_ent ents[] = {
+		{T_USER_OBJ, 6, ACL_UNDEF}, {T_USER, 6, 300},	    {T_GROUP_OBJ, 4, ACL_UNDEF},
+		{T_GROUP, 4, 400},	    {T_MASK, 6, ACL_UNDEF}, {T_OTHER, 0, ACL_UNDEF},
+	};
+	expect_ok(acl_set(w->m, "ns-acl", ACL_ACCESS, ents, 6),
+		  "userns root sets an ACL with interior user 300 and group 400");
+	id = acl_get_id(w->m, "ns-acl", ACL_ACCESS, T_USER, NULL);
+	check(id == 300, "it reads back as 300 inside (got %ld)", id);
+	ents[1].id = 5000;
+	expect_errno(acl_set(w->m, "ns-acl", ACL_ACCESS, ents, 6), EINVAL,
+		     "an ACL naming an id outside the namespace is EINVAL");
 }
 
 static void case_acl(void)
@@ -1012,6 +1024,7 @@ static void case_acl(void)
 	src_file(w.s, "g", 0, 0, 0640);
 	src_file(w.s, "h", 0, 0, 0640);
 	src_file(w.s, "u", 0, 0, 0640);
+	src_file(w.s, "ns-acl", 1000, 1000, 0640);
 	src_file(w.s, "secret", 0, 0, 0600);
 	src_mkdir(w.s, "dir", 0, 0, 0755);
 
@@ -1085,6 +1098,18 @@ static void case_acl(void)
 	snprintf(um, sizeof(um), "0 %u 2000", HU(1000));
 	snprintf(gm, sizeof(gm), "0 %u 2000", HG(1000));
 	in_userns(um, gm, 0, 0, c_acl_userns, &w);
+	id = acl_get_id(w.s, "ns-acl", ACL_ACCESS, T_USER, NULL);
+	check(id == 1300, "on disk the namespace's ACL user is 1300 (got %ld)", id);
+	id = acl_get_id(w.s, "ns-acl", ACL_ACCESS, T_GROUP, NULL);
+	check(id == 1400, "and its group 1400 (got %ld)", id);
+
+	uint16_t perm = 0;
+	expect_ok(fchmodat(w.m, "f", 0600, 0), "chmod 0600 of the file with an ACL");
+	id = acl_get_id(w.s, "f", ACL_ACCESS, T_MASK, &perm);
+	check(id == (long)ACL_UNDEF && perm == 0, "the chmod set the ACL mask to --- (got %u)",
+	      perm);
+	id = acl_get_id(w.m, "f", ACL_ACCESS, T_USER, NULL);
+	check(id == HU(1100), "the ACL user entry survives the chmod (got %ld)", id);
 }
 
 /* 7 */
@@ -1151,16 +1176,30 @@ static void expect_caps(int dfd, const char *name, const char *want, const char 
 	close(fd);
 }
 
+static void c_caps_writer(void *arg)
+{
+	struct wd *w = arg;
+	int fd;
+
+	become(HU(2000), HG(2000), 0, NULL, 0);
+	fd = openat(w->m, "w", O_WRONLY | O_CLOEXEC);
+	if (expect_ok(fd, "another user opens a 0777 file with caps for writing")) {
+		expect_ok((int)write(fd, "x", 1), "and writes");
+		close(fd);
+	}
+}
+
 static void case_fscaps(void)
 {
 	struct wd w = workdir("c07", 0, 0, 0755);
 	char want[64], um[64], gm[64];
-	const char *names[] = {"a", "b", "c", "d", "e", "f", "g"};
+	const char *names[] = {"a", "b", "c", "d", "e", "f", "g", "x"};
 	int fd;
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		src_file(w.s, names[i], 0, 0, 0755);
 	copy_self(w.s, "ns", 1000, 1000, 0755);
+	src_file(w.s, "w", 0, 0, 0777);
 	src_file(w.s, "ns2", 1000, 1000, 0755);
 	fd = openat(w.s, "g", O_RDWR | O_CLOEXEC);
 	if (fd < 0 || caps_write(fd, false, 0) < 0) {
@@ -1228,6 +1267,20 @@ static void case_fscaps(void)
 	expect_caps(w.s, "ns2", "v3:1000", "a v2 written in the namespace is v3 rootid 1000");
 	expect_exec_caps(w.m, "ns", STRANGER, false,
 			 "host uid 54321 outside that namespace execs it and");
+
+	/* Capabilities go with a write by another user and with a chown. */
+	fd = openat(w.m, "w", O_RDWR | O_CLOEXEC);
+	if (fd < 0 || caps_write(fd, true, HU(0)) < 0)
+		fatal("caps on w");
+	close(fd);
+	sub(c_caps_writer, &w);
+	expect_caps(w.s, "w", "error:No data available", "a write by another user removed them");
+	fd = openat(w.m, "x", O_RDWR | O_CLOEXEC);
+	if (fd < 0 || caps_write(fd, true, HU(0)) < 0)
+		fatal("caps on x");
+	close(fd);
+	expect_ok(fchownat(w.m, "x", HU(2000), HG(2000), 0), "root chowns a file with caps");
+	expect_caps(w.s, "x", "error:No data available", "the chown removed them");
 }
 
 /* 8 */
@@ -1295,21 +1348,44 @@ static void expect_exec(int dfd, const char *name, unsigned eu, unsigned eg, con
 		note("  got \"%s\"", got);
 }
 
+static void c_setuid_userns(void *arg)
+{
+	struct wd *w = arg;
+	char got[64];
+
+	exec_capture(w->m, "suid-nsroot", 5, 5, "--print-ids", got, sizeof(got));
+	check(!strcmp(got, "0 0"),
+	      "in a namespace, uid 5 runs a setuid binary of its root (disk 1000) as 0 0");
+	if (strcmp(got, "0 0"))
+		note("  got \"%s\"", got);
+	exec_capture(w->m, "suid2", 5, 5, "--print-ids", got, sizeof(got));
+	check(!strcmp(got, "5 5"), "a setuid binary whose owner the namespace cannot map "
+				   "does not change ids");
+	if (strcmp(got, "5 5"))
+		note("  got \"%s\"", got);
+}
+
 static void case_setuid(void)
 {
 	struct wd w = workdir("c08", 0, 0, 0755);
+	char um[64], gm[64];
 	int ns;
 
 	copy_self(w.s, "plain", 0, 0, 0755);
 	copy_self(w.s, "suid", 0, 0, 06755);
 	copy_self(w.s, "suid2", 2000, 3000, 06755);
 	copy_self(w.s, "suid-unmapped", (uid_t)g_dunm, (gid_t)g_dunm, 06755);
+	copy_self(w.s, "suid-nsroot", 1000, 1000, 06755);
 
 	expect_exec(w.m, "plain", STRANGER, STRANGER, "a plain binary runs as the caller");
 	expect_exec(w.m, "suid", HU(0), HG(0), "setuid/setgid disk 0:0 runs mapped");
 	expect_exec(w.m, "suid2", HU(2000), HG(3000), "setuid/setgid disk 2000:3000 runs mapped");
 	expect_exec(w.m, "suid-unmapped", STRANGER, STRANGER,
 		    "setuid to an unmapped owner does not change ids");
+	snprintf(um, sizeof(um), "0 %u 1000", HU(1000));
+	snprintf(gm, sizeof(gm), "0 %u 1000", HG(1000));
+	in_userns(um, gm, 0, 0, c_setuid_userns, &w);
+
 	if (g_nosuid_fd < 0) {
 		skipc("no nosuid mount given");
 		return;
@@ -1583,6 +1659,8 @@ static void c_setattr_owner(void *arg)
 	expect_ok(truncate_at(w->m, "f", 4096), "owner: truncate(path) to 4096");
 	expect_ok(fchmodat(w->m, "f", 0640, 0), "owner: chmod 0640");
 	expect_ok(utimensat(w->m, "f", ts, 0), "owner: utimensat");
+	struct timespec omit[2] = {{1100000000, 0}, {0, UTIME_OMIT}};
+	expect_ok(utimensat(w->m, "f", omit, 0), "owner: utimensat atime only (mtime UTIME_OMIT)");
 	expect_ok(fchownat(w->m, "f", HU(2000), HG(2000), 0), "owner: chown to itself");
 	expect_errno(fchmodat(w->m, "other", 0600, 0), EPERM, "owner may not chmod another's file");
 	expect_errno(utimensat(w->m, "other", ts, 0), EPERM, "nor set its times explicitly");
@@ -1595,6 +1673,7 @@ static void c_setattr_writer(void *arg)
 
 	become(HU(2100), HG(2100), 0, NULL, 0);
 	expect_ok(truncate_at(w->m, "g", 7), "non-owner with write permission truncates");
+	expect_ok(utimensat(w->m, "g", NULL, 0), "and may set its times to now");
 	expect_ok(truncate_at(w->m, "suid", 3), "non-owner truncates a setuid file");
 	fd = openat(w->m, "suid2", O_WRONLY | O_CLOEXEC);
 	if (expect_ok(fd, "non-owner opens a setuid file for writing")) {
@@ -1631,6 +1710,8 @@ static void case_setattr(void)
 		check(st.st_size == 4096, "size on disk is 4096 (got %lld)", (long long)st.st_size);
 		check(st.st_mtime == 1200000000, "mtime on disk is the one set (got %lld)",
 		      (long long)st.st_mtime);
+		check(st.st_atime == 1100000000, "atime on disk is the one set last (got %lld)",
+		      (long long)st.st_atime);
 	}
 	expect_owner(w.s, "f", 0, 2000, 2000, "disk owner stays 2000:2000 after the setattrs");
 	expect_mode(w.s, "f", 0, 0640, "mode 0640 on disk");
@@ -1819,6 +1900,10 @@ static void case_hardlinks(void)
 		check(st.st_nlink == 2, "through the mount nlink is 2 (got %lu)",
 		      (unsigned long)st.st_nlink);
 	run_as(&w, HU(3000), links_stranger);
+	expect_ok(unlinkat(w.m, "h1", 0), "unlink one name through the mount");
+	if (fstatat(w.m, "f", &st, 0) == 0)
+		check(st.st_nlink == 1, "the other name shows nlink 1 at once (got %lu)",
+		      (unsigned long)st.st_nlink);
 	sub(c_link_unmapped, &w);
 	expect_errno(linkat(w.m, "f", w.s, "h-src", 0), EXDEV,
 		     "link from the shifted mount into the source is EXDEV");
@@ -1849,6 +1934,16 @@ static void c_rename_root(void *arg)
 	expect_errno(renameat2(w->m, "b", w->m, "nonexistent", RENAME_EXCHANGE), ENOENT,
 		     "RENAME_EXCHANGE with a missing name is ENOENT");
 	expect_ok(renameat2(w->m, "d", w->m, "d2", 0), "rename of a directory");
+	expect_ok(renameat2(w->m, "d2/inner", w->m, "p/q", RENAME_EXCHANGE),
+		  "RENAME_EXCHANGE of a file and a directory in different parents");
+	expect_errno(renameat2(w->m, "d2", w->m, "d2/x/y", 0), EINVAL,
+		     "rename of a directory into itself is EINVAL");
+	/* POSIX allows either errno here; xfs says EEXIST. */
+	int r = renameat2(w->m, "p", w->m, "d2", 0), e = errno;
+	check(r < 0 && (e == ENOTEMPTY || e == EEXIST),
+	      "rename over a non-empty directory is ENOTEMPTY (or EEXIST)");
+	if (!(r < 0 && (e == ENOTEMPTY || e == EEXIST)))
+		note("  got %s", outcome(r, e));
 	expect_errno(renameat(w->m, "b", w->s, "x"), EXDEV, "rename into the source is EXDEV");
 	if (g_mnt2_fd >= 0) {
 		m2 = open_dir(g_mnt2_fd, "c15");
@@ -1882,6 +1977,10 @@ static void case_rename(void)
 	src_file(w.s, "a", 2000, 2000, 0644);
 	src_file(w.s, "b", 3000, 3000, 0644);
 	src_mkdir(w.s, "d", 2000, 2000, 0755);
+	src_mkdir(w.s, "d/inner", 2100, 2100, 0755);
+	src_mkdir(w.s, "d/x", 2000, 2000, 0755);
+	src_mkdir(w.s, "p", 2200, 2200, 0755);
+	src_file(w.s, "p/q", 2300, 2300, 0644);
 	src_file(w.s, "e", 2500, 2500, 0644);
 	src_file(w.s, "f", 2600, 2600, 0644);
 	src_file(w.s, "unmapped", (uid_t)g_dunm, (gid_t)g_dunm, 0644);
@@ -1890,6 +1989,9 @@ static void case_rename(void)
 	expect_owner(w.s, "b", 0, 2000, 2000, "after the exchange \"b\" is the 2000 file");
 	expect_owner(w.s, "c", 0, 3000, 3000, "and \"c\" the 3000 file");
 	expect_owner(w.s, "d2", 0, 2000, 2000, "the renamed directory keeps its owner");
+	expect_owner(w.s, "d2/inner", 0, 2300, 2300, "after the exchange d2/inner is the file");
+	expect_owner(w.s, "p/q", 0, 2100, 2100, "and p/q the directory");
+	expect_owner(w.m, "p/q", 0, HU(2100), HG(2100), "which reads mapped through the mount");
 	expect_owner(w.s, "unmapped", 0, (long)g_dunm, (long)g_dunm, "the unmapped file stays");
 	sub(c_rename_unmapped, &w);
 	expect_absent(w.s, "e-new", "no new name was made by the unmapped caller");
@@ -1981,20 +2083,20 @@ static int ring_init(struct ring *r)
 	return 0;
 }
 
-/* The openat's result: a closed fd's number (>= 0) or -errno. */
-static int ring_openat(struct ring *r, int dfd, const char *path, int flags, mode_t mode,
-		       unsigned short personality)
+/* Submit one request and wait for it: its result (-errno on failure). */
+static int ring_do(struct ring *r, uint8_t op, int dfd, const char *path, int flags, mode_t mode,
+		   unsigned short personality)
 {
 	unsigned tail = *r->sq_tail, idx = tail & *r->sq_mask, head;
 	struct io_uring_sqe *sqe = &r->sqes[idx];
 	int res;
 
 	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = IORING_OP_OPENAT;
+	sqe->opcode = op;
 	sqe->fd = dfd;
 	sqe->addr = (uint64_t)(uintptr_t)path;
 	sqe->len = mode;
-	sqe->open_flags = (uint32_t)(flags | O_CLOEXEC);
+	sqe->open_flags = (uint32_t)flags;
 	sqe->personality = personality;
 	r->sq_array[idx] = idx;
 	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
@@ -2005,9 +2107,23 @@ static int ring_openat(struct ring *r, int dfd, const char *path, int flags, mod
 		return -EAGAIN;
 	res = r->cqes[head & *r->cq_mask].res;
 	__atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
+	return res;
+}
+
+/* The openat's result: a closed fd's number (>= 0) or -errno. */
+static int ring_openat(struct ring *r, int dfd, const char *path, int flags, mode_t mode,
+		       unsigned short personality)
+{
+	int res = ring_do(r, IORING_OP_OPENAT, dfd, path, flags | O_CLOEXEC, mode, personality);
 	if (res >= 0)
 		close(res);
 	return res;
+}
+
+static int ring_mkdirat(struct ring *r, int dfd, const char *path, mode_t mode,
+			unsigned short personality)
+{
+	return ring_do(r, IORING_OP_MKDIRAT, dfd, path, 0, mode, personality);
 }
 
 /* Register the credentials of fsuid:fsgid (no capabilities) as a personality. */
@@ -2061,6 +2177,11 @@ static void case_io_uring(void)
 	expect_owner(w.s, "pa", 0, 2000, 2000, "its file is disk 2000:2000");
 	expect_owner(w.m, "pa", 0, HU(2000), HG(2000), "and %u:%u through the mount", HU(2000),
 		     HG(2000));
+	expect_res(ring_mkdirat(&r, w.m, "pa-dir", 0755, (unsigned short)pa), 0,
+		   "mkdirat with that personality");
+	expect_owner(w.s, "pa-dir", 0, 2000, 2000, "its directory is disk 2000:2000");
+	expect_res(ring_mkdirat(&r, w.m, "pb-dir", 0755, (unsigned short)pb), -EOVERFLOW,
+		   "mkdirat with the unmapped personality: EOVERFLOW");
 	expect_res(ring_openat(&r, w.m, "pb", O_CREAT | O_EXCL | O_RDWR, 0644, (unsigned short)pb),
 		   -EOVERFLOW, "personality with an unmapped fsuid: EOVERFLOW");
 	expect_res(ring_openat(&r, w.m, "pc", O_CREAT | O_EXCL | O_RDWR, 0644, (unsigned short)pc),
