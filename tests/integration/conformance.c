@@ -719,6 +719,36 @@ static void c_create_unmapped(void *arg)
 		     "%s: rename to a new name EOVERFLOW", a->what);
 }
 
+static void c_use_unmapped(void *arg)
+{
+	struct creds_arg *a = arg;
+	int fd;
+
+	as_fsids(a->uid, a->gid, true);
+	fd = openat(a->w.m, "exist", O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+	if (expect_ok(fd, "unmapped fsuid: O_CREAT of an existing name (no O_EXCL) opens it")) {
+		expect_ok((int)write(fd, "data", 4), "and writes to it");
+		close(fd);
+	}
+	expect_ok(fchmodat(a->w.m, "exist", 0640, 0),
+		  "privileged caller with unmapped fsuid can chmod a mapped file");
+	expect_ok(fchownat(a->w.m, "exist", HU(1000), HG(1000), 0), "and chown it to mapped ids");
+}
+
+static void c_read_unmapped(void *arg)
+{
+	struct creds_arg *a = arg;
+	char buf[8];
+	int fd;
+
+	become(a->uid, a->gid, 0, NULL, 0);
+	fd = openat(a->w.m, "exist", O_RDONLY | O_CLOEXEC);
+	if (expect_ok(fd, "an unprivileged unmapped user opens a world-readable file")) {
+		expect_ok((int)read(fd, buf, sizeof(buf)), "and reads it");
+		close(fd);
+	}
+}
+
 static void c_delete_unmapped(void *arg)
 {
 	struct creds_arg *a = arg;
@@ -755,6 +785,13 @@ static void case_create_unmapped(void)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		expect_absent(w.s, names[i], "nothing was created on disk for %s", names[i]);
 	expect_owner(w.s, "exist", 0, 0, 0, "the link/rename source is untouched");
+
+	a.uid = STRANGER, a.gid = STRANGER;
+	sub(c_read_unmapped, &a);
+	a.uid = g_unm_u, a.gid = g_unm_g;
+	sub(c_use_unmapped, &a);
+	expect_owner(w.s, "exist", 0, 1000, 1000, "the chown landed as disk 1000:1000");
+	expect_mode(w.s, "exist", 0, 0640, "the chmod landed");
 
 	a.uid = g_unm_u, a.gid = g_unm_g;
 	sub(c_delete_unmapped, &a);
