@@ -9,6 +9,7 @@
 #ifndef SHIFTMOUNT_AUDIT_H
 #define SHIFTMOUNT_AUDIT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
