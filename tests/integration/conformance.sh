@@ -73,14 +73,35 @@ run_prog() { # BACKEND FS ARGS...
 	fi
 }
 
+# The shiftfs-fuse process serving DST (its last argument; DST is unique).
+fuse_pid_of() { # DST
+	local p a
+	for p in /proc/[0-9]*; do
+		mapfile -d '' a <"$p/cmdline" 2>/dev/null || continue
+		if [ ${#a[@]} -gt 2 ] && [ "${a[-1]}" = "$1" ] && [[ ${a[0]} == *shiftfs-fuse ]]; then
+			echo "${p#/proc/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
 FUSE_PIDS=()
-# mount_shifted BACKEND MAP SRC DST [OPTS]
+# mount_shifted BACKEND MAP SRC DST [OPTS]: the kernel backend and the main
+# FUSE mounts the way users make them (shiftmount bind); the extra FUSE mounts
+# by starting shiftfs-fuse in the foreground.  Either way we keep the FUSE
+# process's pid, to see it gone after the unmount.
 mount_shifted() {
 	local be=$1 map=$2 src=$3 dst=$4 opts=${5:-} pid i
 	mkdir -p "$dst"
 	case $be in
 	kernel)
 		shiftmount bind --backend=kernel --map "$map" ${opts:+-o "$opts"} "$src" "$dst"
+		;;
+	fuse-bind)
+		shiftmount bind --backend=fuse --map "$map" ${opts:+-o "$opts"} "$src" "$dst" || return 1
+		pid=$(fuse_pid_of "$dst") && FUSE_PIDS+=("$pid")
+		mountpoint -q "$dst"
 		;;
 	fuse)
 		"$FUSE_BIN" -f -o "map=$map,allow_other${opts:+,$opts}" "$src" "$dst" \
@@ -102,12 +123,16 @@ unmount_all() { # DIR...
 	for d in "$@"; do
 		mountpoint -q "$d" && { umount "$d" 2>/dev/null || umount -l "$d"; }
 	done
+	# An unmounted FUSE process ends on its own; one that does not is a bug.
 	for pid in "${FUSE_PIDS[@]}"; do
 		for i in $(seq 100); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.05
 		done
-		kill -9 "$pid" 2>/dev/null
+		if kill -0 "$pid" 2>/dev/null; then
+			_tap 1 "shiftfs-fuse (pid $pid) still running 5 s after its unmount"
+			kill -9 "$pid" 2>/dev/null
+		fi
 		wait "$pid" 2>/dev/null
 	done
 	FUSE_PIDS=()
@@ -119,7 +144,9 @@ run_one() { # BACKEND FS FSROOT
 	src=$root/src-$be
 	base=$SM_TMP/mnt-$fs-$be
 	mkdir -p "$src" "$base"
-	if ! mount_shifted "$be" "$MAP" "$src" "$base/main"; then
+	local main=$be
+	[ "$be" = fuse ] && main=fuse-bind
+	if ! mount_shifted "$main" "$MAP" "$src" "$base/main"; then
 		_tap 1 "[$be $fs] make the shifted mount of $src (map $MAP)"
 		unmount_all "$base/main"
 		return
@@ -135,7 +162,7 @@ run_one() { # BACKEND FS FSROOT
 	else
 		_tap 1 "[$be $fs] make a nosuid,nodev shifted mount"
 	fi
-	if mount_shifted "$be" "$CIRC_MAP" "$src" "$base/circ"; then
+	if mount_shifted "$main" "$CIRC_MAP" "$src" "$base/circ"; then
 		args+=(--circ "$base/circ" --circ-map "$CIRC_MAP")
 	else
 		_tap 1 "[$be $fs] make a shifted mount with the circular map $CIRC_MAP"
