@@ -1081,6 +1081,7 @@ static void case_acl(void)
 	src_file(w.s, "h", 0, 0, 0640);
 	src_file(w.s, "u", 0, 0, 0600);
 	src_file(w.s, "ns-acl", 1000, 1000, 0640);
+	src_file(w.s, "unmapped-owner", (uid_t)g_dunm, (gid_t)g_dunm, 0640);
 	src_file(w.s, "secret", 0, 0, 0600);
 	src_mkdir(w.s, "dir", 0, 0, 0755);
 
@@ -1122,6 +1123,11 @@ static void case_acl(void)
 	check(id == (long)ACL_UNDEF || id == g_ovg,
 	      "an ACL group outside the map reads as 4294967295 or %u, no mapped id (got %ld)",
 	      g_ovg, id);
+
+	ents[1].id = HU(1100);
+	ents[3].id = HG(2100);
+	expect_errno(acl_set(w.m, "unmapped-owner", ACL_ACCESS, ents, 6), EPERM,
+		     "root may not set an ACL on a file whose disk owner is unmapped");
 
 	ents[1].id = g_unm_u;
 	ents[3].id = HG(2100);
@@ -1259,6 +1265,7 @@ static void case_fscaps(void)
 		src_file(w.s, names[i], 0, 0, 0755);
 	copy_self(w.s, "ns", 1000, 1000, 0755);
 	src_file(w.s, "w", 0, 0, 0777);
+	src_file(w.s, "unmapped-owner", (uid_t)g_dunm, (gid_t)g_dunm, 0755);
 	src_file(w.s, "ns2", 1000, 1000, 0755);
 	fd = openat(w.s, "g", O_RDWR | O_CLOEXEC);
 	if (fd < 0 || caps_write(fd, false, 0) < 0) {
@@ -1316,6 +1323,12 @@ static void case_fscaps(void)
 	close(fd);
 	expect_caps(w.m, "f", "error:Value too large for defined data type",
 		    "v3 with a rootid outside the map is EOVERFLOW");
+	fd = openat(w.m, "unmapped-owner", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fatal("open unmapped-owner");
+	expect_errno(caps_write(fd, true, HU(0)), EPERM,
+		     "root may not set caps on a file whose disk owner is unmapped");
+	close(fd);
 
 	snprintf(um, sizeof(um), "0 %u 1000", HU(1000));
 	snprintf(gm, sizeof(gm), "0 %u 1000", HG(1000));
@@ -1760,6 +1773,7 @@ static void case_setattr(void)
 	src_file(w.s, "suid", 2000, 2000, 06777);
 	src_file(w.s, "suid2", 2000, 2000, 06777);
 	src_file(w.s, "chown-suid", 2000, 2000, 06755);
+	src_file(w.s, "unmapped", (uid_t)g_dunm, (gid_t)g_dunm, 0666);
 	src_mkdir(w.s, "chown-dir", 2000, 2000, 02755);
 	if (truncate_at(w.s, "g", 100) < 0 || truncate_at(w.s, "suid", 100) < 0)
 		fatal("truncate on the source");
@@ -1791,6 +1805,8 @@ static void case_setattr(void)
 	expect_ok(fchownat(w.m, "chown-dir", HU(2100), HG(2100), 0), "root chowns a setgid dir");
 	expect_mode(w.s, "chown-dir", 0, 02755, "a directory keeps its setgid bit");
 
+	expect_errno(truncate_at(w.m, "unmapped", 0), EACCES,
+		     "root may not truncate a file whose disk owner is unmapped");
 	sub(c_truncate_unmapped, &w);
 	if (fstatat(w.s, "h", &st, 0) == 0)
 		check(st.st_size == 5, "size on disk is 5 (got %lld)", (long long)st.st_size);
@@ -1844,6 +1860,12 @@ static void sticky_dirowner(struct wd *w, uid_t uid)
 	expect_ok(unlinkat(w->m, "f3000", 0), "the directory's owner (host %u) unlinks", uid);
 }
 
+static void sticky_unmapped_dir(struct wd *w, uid_t uid)
+{
+	expect_errno(unlinkat(w->m, "unmapped-sticky/f", 0), EACCES,
+		     "host %u may not unlink in a sticky directory whose owner is unmapped", uid);
+}
+
 static void case_sticky(void)
 {
 	struct wd w = workdir("c12", 1000, 1000, 01777);
@@ -1861,6 +1883,13 @@ static void case_sticky(void)
 	expect_owner(w.s, "renamed", 0, 2000, 2000, "the renamed file keeps disk owner 2000");
 	run_as(&w, HU(1000), sticky_dirowner);
 	expect_absent(w.s, "f3000", "the directory owner's unlink removed it");
+
+	/* The overflow id that such a directory shows is nobody's. */
+	src_mkdir(w.s, "unmapped-sticky", (uid_t)g_dunm, (gid_t)g_dunm, 01777);
+	src_file(w.s, "unmapped-sticky/f", 2000, 2000, 0666);
+	run_as(&w, g_ovu, sticky_unmapped_dir);
+	run_as(&w, HU(2000), sticky_unmapped_dir);
+	expect_owner(w.s, "unmapped-sticky/f", 0, 2000, 2000, "the file is still there");
 }
 
 /* 13 */
@@ -1888,6 +1917,12 @@ static void symlinks_stranger(struct wd *w, uid_t uid)
 	expect_ok(open_rd(w->m, "t"), "the target itself is readable");
 }
 
+static void symlinks_overflow(struct wd *w, uid_t uid)
+{
+	expect_errno(open_rd(w->m, "lunm"), EACCES,
+		     "host %u may not follow a symlink whose disk owner is unmapped", uid);
+}
+
 static void symlinks_raw(struct wd *w, uid_t uid)
 {
 	expect_errno(open_rd(w->m, "l2000"), EACCES,
@@ -1906,10 +1941,12 @@ static void case_protected_symlinks(void)
 	src_file(w.s, "t", 1000, 1000, 0644);
 	src_symlink(w.s, "l2000", "t", 2000, 2000);
 	src_symlink(w.s, "l1000", "t", 1000, 1000);
+	src_symlink(w.s, "lunm", "t", (uid_t)g_dunm, (gid_t)g_dunm);
 	run_as(&w, HU(2000), symlinks_owner);
 	run_as(&w, HU(3000), symlinks_stranger);
 	if (h2d(g_map.u, g_map.nu, 2000) != 2000)
 		run_as(&w, 2000, symlinks_raw);
+	run_as(&w, g_ovu, symlinks_overflow);
 }
 
 /* 14 */
@@ -1940,6 +1977,15 @@ static void c_link_unmapped(void *arg)
 		     "a hard link by an unmapped fsuid is EOVERFLOW");
 }
 
+static void c_link_root(void *arg)
+{
+	struct wd *w = arg;
+	as_fsids(HU(0), HG(0), true);
+	expect_ok(linkat(w->m, "f", w->m, "h-root", 0), "root with mapped fsuid links a file");
+	expect_errno(linkat(w->m, "unmapped", w->m, "h-unmapped-src", 0), EOVERFLOW,
+		     "but not one whose disk owner is unmapped (EOVERFLOW)");
+}
+
 static void case_hardlinks(void)
 {
 	struct wd w = workdir("c14", 0, 0, 0777);
@@ -1947,6 +1993,7 @@ static void case_hardlinks(void)
 	int m2;
 
 	src_file(w.s, "f", 2000, 2001, 0644);
+	src_file(w.s, "unmapped", (uid_t)g_dunm, (gid_t)g_dunm, 0644);
 	run_as(&w, HU(2000), links_owner);
 	if (fstatat(w.s, "h1", &st, 0) == 0) {
 		check(st.st_nlink == 2, "on disk the file has 2 links (got %lu)",
@@ -1964,6 +2011,7 @@ static void case_hardlinks(void)
 		check(st.st_nlink == 1, "the other name shows nlink 1 at once (got %lu)",
 		      (unsigned long)st.st_nlink);
 	sub(c_link_unmapped, &w);
+	sub(c_link_root, &w);
 	expect_errno(linkat(w.m, "f", w.s, "h-src", 0), EXDEV,
 		     "link from the shifted mount into the source is EXDEV");
 	expect_errno(linkat(w.s, "f", w.m, "h-src2", 0), EXDEV,
