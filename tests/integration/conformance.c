@@ -882,6 +882,8 @@ static void c_userns_create_root(void *arg)
 	expect_owner(m, "n", 0, 7, 8, "reads back as 7:8 inside");
 	expect_errno(fchownat(m, "n", 2000, 2000, 0), EINVAL,
 		     "chown to an id outside the namespace is EINVAL");
+	expect_errno(fchownat(m, "n", 1000, (gid_t)-1, 0), EOVERFLOW,
+		     "chown to interior 1000, whose host id the mount cannot map, is EOVERFLOW");
 }
 
 static void c_userns_create_user(void *arg)
@@ -949,15 +951,26 @@ static void race_observer(struct wd *w, int stop)
 		note("  %d of %d sightings wrong, first %s", bad, seen, first);
 }
 
+static void c_userns_create_unmapped(void *arg)
+{
+	struct wd *w = arg;
+	expect_errno(create_file(w->m, "u1000", 0, 0644), EOVERFLOW,
+		     "interior uid 1000 (host %u, not in the mount's map) gets EOVERFLOW",
+		     STRANGER);
+}
+
 static void case_userns_create(void)
 {
 	struct wd w = workdir("c04", 1000, 1000, 0777);
-	char um[64], gm[64];
+	char um[96], gm[96];
 
-	snprintf(um, sizeof(um), "0 %u 1000", HU(1000));
-	snprintf(gm, sizeof(gm), "0 %u 1000", HG(1000));
+	/* Interior 1000 is a host id the mount does not map. */
+	snprintf(um, sizeof(um), "0 %u 1000\n1000 %u 1\n", HU(1000), STRANGER);
+	snprintf(gm, sizeof(gm), "0 %u 1000\n1000 %u 1\n", HG(1000), STRANGER);
 	in_userns(um, gm, 0, 0, c_userns_create_root, &w);
 	in_userns(um, gm, 5, 5, c_userns_create_user, &w);
+	in_userns(um, gm, 1000, 1000, c_userns_create_unmapped, &w);
+	expect_absent(w.s, "u1000", "nothing was created for interior 1000");
 	expect_owner(w.s, "f2", 0, 1000, 1000,
 		     "file of interior 0 (host %u) is disk 1000:1000 (both maps composed)",
 		     HU(1000));
@@ -1003,6 +1016,19 @@ static void c_mknod_userns(void *arg)
 	close(ns);
 }
 
+static void c_mknod_root(void *arg)
+{
+	struct wd *w = arg;
+	struct stat st;
+
+	as_fsids(HU(0), HG(0), true);
+	expect_ok(mknodat(w->m, "root-null", S_IFCHR | 0666, makedev(1, 3)),
+		  "init-namespace root with a mapped fsuid may mknod a device");
+	if (fstatat(w->m, "root-null", &st, 0) == 0)
+		check(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3),
+		      "it is character device 1:3 through the mount");
+}
+
 static void case_mknod_userns(void)
 {
 	struct wd w = workdir("c05", 1000, 1000, 0755);
@@ -1019,6 +1045,9 @@ static void case_mknod_userns(void)
 	expect_absent(w.s, "chr", "no device node on disk");
 	expect_absent(w.s, "blk", "no block device on disk");
 	expect_owner(w.s, "fifo", 0, 1000, 1000, "the fifo is disk 1000:1000");
+
+	sub(c_mknod_root, &w);
+	expect_owner(w.s, "root-null", 0, 0, 0, "the device node is disk 0:0");
 
 	if (mknodat(w.s, "null", S_IFCHR | 0666, makedev(1, 3)) < 0)
 		fatal("mknod on the source");
