@@ -168,11 +168,19 @@ static void test_mount(const char *tmp)
 		is_str(e->source, src, "its source directory is found");
 		is_int(e->backend, SM_BACKEND_KERNEL, "kernel backend");
 		is_int(e->flags, SM_MOUNT_NOSUID | SM_MOUNT_NODEV, "flags nosuid,nodev");
-		char got[128] = "", want[128];
-		if (e->maps_known)
-			sm_idmap_format_spec(&e->uid, &e->gid, got, sizeof(got));
-		sm_idmap_format_spec(&m, &m, want, sizeof(want));
-		is_str(got, want, "maps from statmount: %s", want);
+		/* Under tests/passes/enosys.sh statmount answers ENOSYS, as
+		 * before Linux 6.8: the listing comes from mountinfo and the
+		 * maps are unknown. */
+		const char *forced = getenv("SM_ENOSYS");
+		if (forced && strstr(forced, "statmount")) {
+			is_int(e->maps_known, 0, "no statmount: maps unknown");
+		} else {
+			char got[128] = "", want[128];
+			if (e->maps_known)
+				sm_idmap_format_spec(&e->uid, &e->gid, got, sizeof(got));
+			sm_idmap_format_spec(&m, &m, want, sizeof(want));
+			is_str(got, want, "maps from statmount: %s", want);
+		}
 		is_str(e->fstype, "tmpfs", "fstype");
 	}
 	int src_listed = 0;
