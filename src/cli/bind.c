@@ -276,15 +276,28 @@ static int open_target(const char *opt, const char *target, int *ret_fd)
 	return 0;
 }
 
-/* The maps of a user namespace; ours is read from /proc/self (a namespace
- * cannot be re-entered by its own member). */
+/* The maps of a user namespace, with the outer column in the ids of the
+ * caller's own namespace: that is what the kernel (a namespace we create for
+ * the mount) and shiftfs-fuse (which sees ids as its namespace does) expect.
+ * A namespace other than ours is read by a helper that joins it, and
+ * /proc/PID/uid_map then speaks our ids.  Our own namespace (a bare --shift
+ * inside a container) cannot be re-entered, and its /proc/self/uid_map
+ * speaks the parent's ids; in our own ids each interior id is itself. */
 static int read_ns_maps(int nsfd, struct sm_idmap *uid, struct sm_idmap *gid)
 {
 	struct stat a, b;
 	if (fstat(nsfd, &a) == 0 && stat("/proc/self/ns/user", &b) == 0 && a.st_ino == b.st_ino &&
 	    a.st_dev == b.st_dev) {
 		int r = sm_idmap_read_pid(getpid(), SM_UID, uid);
-		return r < 0 ? r : sm_idmap_read_pid(getpid(), SM_GID, gid);
+		if (r == 0)
+			r = sm_idmap_read_pid(getpid(), SM_GID, gid);
+		if (r < 0)
+			return r;
+		for (unsigned i = 0; i < uid->n; i++)
+			uid->ext[i].outer = uid->ext[i].inner;
+		for (unsigned i = 0; i < gid->n; i++)
+			gid->ext[i].outer = gid->ext[i].inner;
+		return 0;
 	}
 	return sm_userns_read_maps(nsfd, uid, gid);
 }
@@ -474,8 +487,9 @@ static int bind_fuse(const struct bind_args *a, const struct bind_plan *p, int s
 {
 	int r = sm_fuse_mount(a->src, a->dst, &p->uid, &p->gid, a->flags, NULL);
 	if (r == -ENOENT)
-		return op_error(r, "install shiftfs-fuse next to shiftmount or on $PATH, or set "
-				   "SHIFTFS_FUSE",
+		return op_error(r,
+				"install shiftfs-fuse next to shiftmount or on $PATH, or set "
+				"SHIFTFS_FUSE",
 				"%s: starting shiftfs-fuse", a->src);
 	if (r < 0) {
 		/* shiftfs-fuse said why on stderr. */

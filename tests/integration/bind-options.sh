@@ -174,6 +174,19 @@ else
 	is "... nothing mounted" "$(mountinfo_sig)" "$before"
 fi
 
+# A bare --shift inside a container: its own namespace, on a tmpfs the
+# container mounted itself (its root may idmap that).  Ids are the
+# container's own: disk 1000+u <-> interior u.
+mkdir -p "$SM_TMP/inner-s" "$SM_TMP/inner-t"
+cat >"$SM_TMP/inner.sh" <<EOF
+mount -t tmpfs -o size=1m tmpfs $SM_TMP/inner-s && chown 1000:1000 $SM_TMP/inner-s &&
+shiftmount bind --backend=kernel --shift --origin 1000 --range 1000 $SM_TMP/inner-s $SM_TMP/inner-t &&
+touch $SM_TMP/inner-t/f && stat -c '%u:%g' $SM_TMP/inner-t/f $SM_TMP/inner-s/f
+EOF
+out=$(in_a --mountns -- bash "$SM_TMP/inner.sh" 2>&1)
+is "bare --shift inside a container: root's file is 0:0 through the mount, 1000:1000 on its disk" \
+	"$(tr '\n' ' ' <<<"$out")" "0:0 1000:1000 "
+
 # -v tells where the origin came from.
 newdst
 out=$(SHIFTMOUNT_CONFIG="$SM_TMP/conf" shiftmount bind -v --shift="$A" "$src" "$d" 2>&1)
