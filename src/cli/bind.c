@@ -450,8 +450,9 @@ static const char *errno_hint(int r)
 	case -EINVAL:
 		return "this filesystem cannot be idmapped by the kernel; use --backend=fuse";
 	case -EPERM:
-		return "kernel idmapped mounts need root in the initial user namespace; inside a "
-		       "container use 'shiftmount request' (shiftmountd) or --backend=fuse";
+		return "idmapping a filesystem needs root in the user namespace that mounted it "
+		       "(the host's, for most); inside a container use 'shiftmount request' "
+		       "(shiftmountd) or --backend=fuse";
 	case -ENOSPC:
 		return "the mount table is full (not the disk): see /proc/sys/fs/mount-max";
 	case -ENOSYS:

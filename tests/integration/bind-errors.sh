@@ -110,6 +110,17 @@ else
 	like "... with the hint" "$out" \
 		"hint: this filesystem cannot be idmapped by the kernel; use --backend=fuse"
 	is "... nothing mounted" "$(mountinfo_sig)" "$before"
+	# -r over a tree with a FUSE submount: the whole clone is refused.
+	mkdir -p "$fs/tree/sub" && mount --bind "$fmnt" "$fs/tree/sub"
+	at_exit "umount -l '$fs/tree/sub'"
+	before=$(mountinfo_sig)
+	out=$(shiftmount bind -r --backend=kernel --shift="$A" --origin 100000 "$fs/tree" "$dst" 2>&1)
+	is "-r over a FUSE submount, --backend=kernel: exit 1" "$?" 1
+	like "... with the hint" "$out" "hint: this filesystem cannot be idmapped by the kernel"
+	is "... nothing mounted" "$(mountinfo_sig)" "$before"
+	ok "... without -r the tree itself is shifted" \
+		shiftmount bind --backend=kernel --shift="$A" --origin 100000 "$fs/tree" "$dst"
+	umount "$dst"
 	if [ ! -x "$SM_BUILD/bin/shiftfs-fuse" ]; then
 		out=$(shiftmount bind --shift="$A" --origin 100000 "$fmnt" "$dst" 2>&1)
 		is "FUSE SRC, auto, no FUSE backend built: exit 1" "$?" 1

@@ -234,10 +234,26 @@ static void test_mount(const char *tmp)
 	is_int(sm_mount_clone_shifted(AT_FDCWD, "/nonexistent", ns, 0, &mfd), -ENOENT,
 	       "missing source: ENOENT");
 	is_int(mfd, -1, "ret_mntfd untouched");
+	/* A FUSE filesystem (bindfs) cannot be idmapped by the kernel. */
+	char fdir[PATH_MAX], cmd[3 * PATH_MAX];
+	snprintf(fdir, sizeof(fdir), "%s/fuse", tmp);
+	mkdir(fdir, 0755);
+	snprintf(cmd, sizeof(cmd), "bindfs %s %s 2>/dev/null", src, fdir);
+	if (system(cmd) != 0) {
+		skip("bindfs cannot make a FUSE mount here");
+	} else {
+		is_int(sm_mount_probe_idmap(AT_FDCWD, fdir), 0, "a FUSE mount cannot be idmapped");
+		mfd = -1;
+		is_int(sm_mount_clone_shifted(AT_FDCWD, fdir, ns, 0, &mfd), -EINVAL,
+		       "idmapping it: EINVAL");
+		is_int(mfd, -1, "ret_mntfd untouched");
+		umount2(fdir, MNT_DETACH);
+	}
 	close(ns);
 	umount2(src, MNT_DETACH);
 	ok(no_children(), "no helper left");
 	is_int(count_fds(), base + 1, "only the probe's cached namespace fd remains");
+	ok(!mounted_at(dst) && !mounted_at(fdir), "nothing left mounted");
 }
 
 int main(void)
