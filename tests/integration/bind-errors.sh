@@ -51,6 +51,7 @@ refuse 2 "SRC: \"$SM_TMP/nonexistent\": No such file or directory" "missing SRC"
 refuse 2 "DST: \"$SM_TMP/nowhere\": No such file or directory" "missing DST" -- \
 	--shift="$A" "$src" "$SM_TMP/nowhere"
 refuse 2 '"--frobnicate": unknown option' "unknown option" -- --frobnicate "$src" "$dst"
+refuse 2 '"-z": unknown option' "unknown short option in a cluster" -- -rz "$src" "$dst"
 refuse 2 '--range: "0": must be a number from 1' "range 0" -- --shift="$A" --range 0 "$src" "$dst"
 refuse 2 '--range: "lots": must be a number' "range not a number" -- \
 	--shift="$A" --range lots "$src" "$dst"
