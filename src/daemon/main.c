@@ -8,6 +8,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -355,6 +356,10 @@ int main(int argc, char **argv)
 			if (close_it)
 				conn_close(i);
 		}
+		/* A burst of connections grew the heap; give it back once
+		 * everyone has gone, so a long-running daemon stays small. */
+		if (n > 0 && n_conns == 0)
+			malloc_trim(0);
 		if (r > 0 && (pfd[1].revents & POLLIN))
 			accept_all(lfd);
 	}

@@ -20,8 +20,8 @@ daemon_setup() {
 	SUBGID=$SM_TMP/subgid
 	printf 'alice:200000:65536\nbob:300000:65536\n' >"$SUBUID"
 	cp "$SUBUID" "$SUBGID"
-	for i in $(seq 0 19); do echo "t$i:$((1000000 + i * 65536)):65536"; done >>"$SUBUID"
-	for i in $(seq 0 19); do echo "t$i:$((1000000 + i * 65536)):65536"; done >>"$SUBGID"
+	for i in $(seq 0 19); do echo "tenants:$((1000000 + i * 65536)):65536"; done >>"$SUBUID"
+	for i in $(seq 0 19); do echo "tenants:$((1000000 + i * 65536)):65536"; done >>"$SUBGID"
 	export SHIFTMOUNT_REGISTRY=$REG SHIFTMOUNT_SOCKET=$SOCK
 	mkdir -p "$FS/dst"
 	start_daemon
