@@ -242,10 +242,9 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "sfnvo:t:N:")) != -1) {
 		switch (c) {
 		case 'o': {
-			_cleanup_free_ char *copy = strdup(optarg);
-			if (!copy)
-				return fail(EX_FAIL, "out of memory");
-			int r = parse_options(copy, &o);
+			/* Parsed in place: shift=TARGET and socket=PATH keep
+			 * pointing into argv. */
+			int r = parse_options(optarg, &o);
 			if (r)
 				return r;
 			break;
