@@ -44,9 +44,10 @@ static void help(FILE *f)
 		"                        [--range-of DIR | --origin N | --origin-uid N\n"
 		"                         --origin-gid N [--range N]]... DIR...\n\n"
 		"Walk each DIR (never following symlinks, staying on its filesystem) and list\n"
-		"what would be dangerous on the host: setuid/setgid executables, device nodes,\n"
-		"files with file capabilities, world-writable files owned by the range's root\n"
-		"and, when the shift ranges are known, files owned by ids outside all of them.\n\n"
+		"what would be dangerous on the host: setuid files, setgid executables, device\n"
+		"nodes, files with file capabilities, world-writable files owned by the range's\n"
+		"root and, when the shift ranges are known, files owned by ids outside all of\n"
+		"them.\n\n"
 		"  --json            one JSON document on stdout\n"
 		"  --fix             clear setuid/setgid bits and remove file capabilities\n"
 		"                    (device nodes and the rest are only reported)\n"
@@ -55,7 +56,8 @@ static void help(FILE *f)
 		"  --origin-uid N, --origin-gid N   the same, uids and gids apart\n"
 		"  --range N         the size of the last range given (default 65536)\n"
 		"  --range-of DIR    the range of DIR's mark\n"
-		"  --cross-mounts    descend into other filesystems mounted inside DIR\n\n"
+		"  --cross-mounts    descend into other filesystems mounted inside DIR\n"
+		"  -v, --verbose     say which mark gave a range, which mounts were skipped\n\n"
 		"A mark on DIR adds its range.  Exit status: 0 nothing found, 1 findings or\n"
 		"errors (also when --fix fixed them all), 2 bad usage.\n");
 }
