@@ -93,6 +93,7 @@ int verb_mark(int argc, char **argv)
 	int have_origin = 0, have_ouid = 0, have_ogid = 0, have_range = 0, c, r;
 	uint32_t v;
 	sm_mark_init(&m);
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'O':
@@ -142,7 +143,9 @@ int verb_mark(int argc, char **argv)
 			help();
 			return EXIT_OK;
 		default:
-			return usage_error("mark: see shiftmount mark --help");
+			return usage_error("mark: unknown option or missing argument \"%s\"; see "
+					   "shiftmount mark --help",
+					   argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)

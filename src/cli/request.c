@@ -124,6 +124,7 @@ int verb_request(int argc, char **argv)
 	const char *sockpath = NULL;
 	int c;
 	req.fd = -1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:rvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -157,7 +158,10 @@ int verb_request(int argc, char **argv)
 			help();
 			return EXIT_OK;
 		default:
-			return usage_error("request: see shiftmount request --help");
+			return usage_error(
+				"request: unknown option or missing argument \"%s\"; see "
+				"shiftmount request --help",
+				argv[optind - 1]);
 		}
 	}
 	int want = req.name[0] ? 1 : 2;

@@ -31,12 +31,14 @@ int verb_unmark(int argc, char **argv)
 		{},
 	};
 	int c;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			help();
 			return EXIT_OK;
 		}
-		return usage_error("unmark: see shiftmount unmark --help");
+		return usage_error("unmark: unknown option \"%s\"; see shiftmount unmark --help",
+				   argv[optind - 1]);
 	}
 	if (optind != argc - 1)
 		return usage_error("unmark: expected one DIR; see shiftmount unmark --help");

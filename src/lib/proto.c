@@ -110,8 +110,29 @@ int sm_utf8_valid(const char *str, size_t len)
 	return 1;
 }
 
+/* json-c's strict mode still takes 'single-quoted' strings; JSON does not. */
+static int has_single_quote(const char *s, size_t len)
+{
+	int in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (in_string) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_string = 0;
+		} else if (s[i] == '"') {
+			in_string = 1;
+		} else if (s[i] == '\'') {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int parse_json(const char *s, size_t len, json_object **ret)
 {
+	if (has_single_quote(s, len))
+		return -EBADMSG;
 	json_tokener *tok = json_tokener_new_ex(SM_PROTO_MAX_DEPTH);
 	if (!tok)
 		return -ENOMEM;
