@@ -79,7 +79,8 @@ static int do_request(const char *sockpath, struct sm_delegate_request *req, int
 	}
 	if (r < 0)
 		return op_error(r, NULL, "request %s: talking to shiftmountd", what);
-	verbose("request %s: origin %u:%u range %u, uid map %s", what, rep.origin_uid,
+	rep.uid_map[strcspn(rep.uid_map, "\n")] = '\0';
+	verbose("request %s: origin %u:%u range %u, uid map \"%s\"", what, rep.origin_uid,
 		rep.origin_gid, rep.range, rep.uid_map);
 	r = sm_mount_attach(mntfd, AT_FDCWD, dst);
 	if (r < 0)

@@ -19,7 +19,7 @@ like "by path: attached, idmapped, nosuid,nodev" "$out" "idmapped"
 is "by path: the tenant sees its own root as owner" "$(echo "$out" | grep -cx 0:0)" "1"
 is "by path: root's file lands at 100000 on disk" "$(owner "$D/group/by-path")" "100000:100000"
 is "by path: root's directory lands at 100000 on disk" "$(owner "$D/group/dir")" "100000:100000"
-like "request -v says what the daemon made" "$out" "origin 100000:100000 range 65536, uid map 100000 200000 65536"
+like "request -v says what the daemon made" "$out" "origin 100000:100000 range 65536, uid map .100000 200000 65536."
 is "nothing of it is left on the host" "$(grep -c " $FS/dst " /proc/self/mountinfo)" "0"
 
 # By name: the tenant names the mark, never the path.
