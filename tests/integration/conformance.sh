@@ -64,7 +64,8 @@ emit() { # BACKEND FILE
 run_prog() { # BACKEND FS ARGS...
 	local be=$1 fs=$2 out=$SM_TMP/out.$1.$2 rc
 	shift 2
-	"$PROG" --backend "$be" --fs "$fs" --first 1 "$@" >"$out" 2>&1
+	# Each case has its own time limit; this one catches a wedged FUSE mount.
+	timeout -k 5 300 "$PROG" --backend "$be" --fs "$fs" --first 1 "$@" >"$out" 2>&1
 	rc=$?
 	emit "$be" "$out"
 	# A crash that printed no "not ok" must still fail the run.
@@ -118,10 +119,24 @@ mount_shifted() {
 	esac
 }
 
+# Cut the FUSE connection of the mount on DIR, whose daemon does not answer
+# (the mount table, not stat: a stat would wait for that daemon too).
+fuse_abort() { # DIR
+	local dev c=/sys/fs/fuse/connections
+	dev=$(awk -v m="$1" '$5 == m { d = $3 } END { print d }' /proc/self/mountinfo)
+	[ -n "$dev" ] || return
+	[ -e "$c/${dev#*:}" ] || mount -t fusectl fusectl "$c" 2>/dev/null
+	[ -w "$c/${dev#*:}/abort" ] && echo 1 >"$c/${dev#*:}/abort"
+}
+
 unmount_all() { # DIR...
 	local d pid i
 	for d in "$@"; do
-		mountpoint -q "$d" && { umount "$d" 2>/dev/null || umount -l "$d"; }
+		mountpoint -q "$d" || continue
+		if ! timeout 20 umount "$d" 2>/dev/null; then
+			fuse_abort "$d"
+			umount -l "$d"
+		fi
 	done
 	# An unmounted FUSE process ends on its own; one that does not is a bug.
 	for pid in "${FUSE_PIDS[@]}"; do
