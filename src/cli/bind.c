@@ -17,16 +17,6 @@
 #include "shiftmount/backend.h"
 #include "util.h"
 
-/* Marks belong to src/lib/mark.c; bind only reads them, and builds (with
- * the origin then coming from the config) where that part is absent. */
-#if __has_include("shiftmount/mark.h")
-#include "shiftmount/mark.h"
-#pragma weak sm_mark_get
-#define HAVE_MARKS 1
-#else
-#define HAVE_MARKS 0
-#endif
-
 struct bind_args {
 	const char *src, *dst;
 	int shift;	       /* --shift given */
@@ -337,25 +327,21 @@ static int find_origin(const struct bind_args *a, int srcfd, struct origin *o)
 	if (access(conf_path, F_OK) == 0)
 		snprintf(o->from, sizeof(o->from), "%s", conf_path);
 
-#if HAVE_MARKS
-	if (sm_mark_get) {
-		struct sm_mark mark;
-		r = sm_mark_get(srcfd, &mark, &err);
-		if (r == 0) {
-			o->uid = mark.origin_uid;
-			o->gid = mark.origin_gid;
-			o->range = mark.range;
-			snprintf(o->from, sizeof(o->from), "the mark of %s", a->src);
-		} else if (r == -EBADMSG) {
-			return op_error(r,
-					"fix it with 'shiftmount mark', or remove it with "
-					"'shiftmount unmark'",
-					"%s: invalid mark (%s)", a->src, err.why ? err.why : "?");
-		} else if (r != -ENODATA && r != -EOPNOTSUPP && r != -ENOTDIR) {
-			return op_error(r, NULL, "%s: reading its mark", a->src);
-		}
+	struct sm_mark mark;
+	r = sm_mark_get(srcfd, &mark, &err);
+	if (r == 0) {
+		o->uid = mark.origin_uid;
+		o->gid = mark.origin_gid;
+		o->range = mark.range;
+		snprintf(o->from, sizeof(o->from), "the mark of %s", a->src);
+	} else if (r == -EBADMSG) {
+		return op_error(
+			r, "fix it with 'shiftmount mark', or remove it with 'shiftmount unmark'",
+			"%s: invalid mark (%s)", a->src, err.why ? err.why : "?");
+	} else if (r != -ENODATA && r != -EOPNOTSUPP && r != -ENOTDIR) {
+		/* A file as SRC has no mark either (-ENOTDIR). */
+		return op_error(r, NULL, "%s: reading its mark", a->src);
 	}
-#endif
 options:
 	if (a->have_ouid) {
 		o->uid = a->ouid;
