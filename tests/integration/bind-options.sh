@@ -148,6 +148,15 @@ ok "no config, no option: origin 0" env SHIFTMOUNT_CONFIG="$SM_TMP/none" \
 in_a -- touch "$d/zero/f"
 is "... file is 0:0 on disk" "$(owner "$src/zero/f")" "0:0"
 
+# A single file can be shifted too.
+touch "$SM_TMP/file-dst"
+echo data >"$src/one-file"
+chown 101000:101000 "$src/one-file"
+at_exit "umount -l '$SM_TMP/file-dst'"
+ok "bind of a single file" shiftmount bind --shift="$A" --origin 100000 "$src/one-file" \
+	"$SM_TMP/file-dst"
+is "... owned by interior 1000 inside" "$(in_a -- stat -c %u:%g "$SM_TMP/file-dst")" "1000:1000"
+
 # SRC's mark (the trusted.shiftmount xattr) comes between the options and
 # the config file.
 if [ ! -e "$SM_SRC/src/lib/mark.c" ]; then
