@@ -148,6 +148,15 @@ ok "no config, no option: origin 0" env SHIFTMOUNT_CONFIG="$SM_TMP/none" \
 in_a -- touch "$d/zero/f"
 is "... file is 0:0 on disk" "$(owner "$src/zero/f")" "0:0"
 
+# Paths with spaces survive the listing (statmount, or mountinfo's \040).
+mkdir -p "$SM_TMP/with space" "$src/dir two"
+at_exit "umount -l '$SM_TMP/with space'"
+ok "bind to a path with a space" shiftmount bind --shift="$A" --origin 100000 "$src/dir two" \
+	"$SM_TMP/with space"
+out=$(shiftmount show "$SM_TMP/with space")
+like "... show names the target" "$out" "^$SM_TMP/with space"
+like "... and the source" "$out" "source +$src/dir two"
+
 # A single file can be shifted too.
 touch "$SM_TMP/file-dst"
 echo data >"$src/one-file"
