@@ -23,11 +23,16 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 
 #include "shiftmountd.h"
 #include "missing-syscall.h"
 #include "util.h"
+
+#ifndef FUSE_SUPER_MAGIC
+#define FUSE_SUPER_MAGIC 0x65735546
+#endif
 
 struct outcome {
 	const char *error; /* NULL: allowed */
@@ -166,6 +171,17 @@ static int source_by_name(const char *name, int *ret_fd, struct outcome *o)
 static int read_mark(int fd, const char *what, int by_name, struct sm_mark *m, struct outcome *o)
 {
 	struct sm_error err = {.why = NULL};
+	struct statfs sfs;
+	/* Only the kernel's own filesystems enforce that trusted.* comes from
+	 * init-namespace root: a FUSE server (which a tenant may run in its
+	 * user namespace) answers xattr reads itself and could forge a mark. */
+	if (fstatfs(fd, &sfs) == 0 && sfs.f_type == FUSE_SUPER_MAGIC) {
+		refuse(o, ERR_NOT_MARKED,
+		       "%s is on a FUSE filesystem, whose server answers xattr reads itself: "
+		       "marks there are not honoured",
+		       what);
+		return -EPERM;
+	}
 	int r = sm_mark_get(fd, m, &err);
 	if (r == -ENODATA) {
 		char path[64];

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "shiftmount.h"
+#include "shiftmount/backend.h"
 #include "util.h"
 
 enum { EX_OK = 0, EX_USAGE = 1, EX_FAIL = 32 };
@@ -30,6 +31,7 @@ struct opts {
 	uint32_t ouid, ogid, range;
 	unsigned flags; /* SM_MOUNT_* */
 	const char *socket;
+	enum sm_backend backend;
 	int verbose;
 };
 
@@ -83,6 +85,10 @@ static int parse_options(char *s, struct opts *o)
 		} else if (!strcmp(tok, "rec") || !strcmp(tok, "rbind") ||
 			   !strcmp(tok, "recursive")) {
 			o->flags |= SM_MOUNT_RECURSIVE;
+		} else if (!strcmp(tok, "backend")) {
+			if (!v || sm_backend_parse(v, &o->backend) < 0)
+				return fail(EX_USAGE, "-o backend: \"%s\": auto, kernel or fuse",
+					    v ? v : "");
 		} else if (!strcmp(tok, "socket") && v) {
 			o->socket = v;
 		} else if (!eq && sm_mount_parse_options(tok, &f, NULL) == 0) {
@@ -105,6 +111,9 @@ static int delegated(const char *src, const char *dst, const struct opts *o)
 	if (o->have_ouid || o->have_ogid || o->have_range)
 		return fail(EX_USAGE, "in a container the origin and range come from SRC's mark; "
 				      "drop origin=, origin-uid=, origin-gid=, range=");
+	if (o->backend == SM_BACKEND_FUSE)
+		return fail(EX_USAGE, "in a container shiftmountd makes kernel (idmapped) mounts "
+				      "only; run shiftfs-fuse yourself for the FUSE backend");
 	if (o->target && strcmp(o->target, "/proc/self/ns/user") != 0)
 		return fail(EX_USAGE, "in a container the target is always this user namespace; "
 				      "use a bare -o shift");
@@ -196,23 +205,34 @@ static int direct(const char *src, const char *dst, const struct opts *o)
 			    "the target's map has no id in the range 0-%u (or origin + "
 			    "range passes 4294967294)",
 			    range - 1);
-	_cleanup_close_ int userns = -EBADF;
-	r = sm_userns_from_maps(&mu, &mg, &userns);
+	/* The backend choice is the library's, as for shiftmount bind. */
+	enum sm_backend backend;
+	r = sm_backend_choose(srcfd, "", o->backend, &backend);
 	if (r < 0)
-		return fail(EX_FAIL, "making the mount's user namespace: %s", strerror(-r));
-	_cleanup_close_ int mntfd = -EBADF;
-	r = sm_mount_clone_shifted(srcfd, "", userns, o->flags, &mntfd);
-	if (r < 0)
-		return fail(EX_FAIL, "%s: %s%s", src, strerror(-r),
-			    r == -EINVAL ? " (this filesystem cannot be idmapped by the kernel; "
-					   "try shiftmount bind --backend=fuse)"
-					 : "");
-	r = sm_mount_attach(mntfd, AT_FDCWD, dst);
-	if (r < 0)
-		return fail(EX_FAIL, "attaching at %s: %s", dst, strerror(-r));
+		return fail(EX_FAIL, "%s: probing for idmapped mounts: %s", src, strerror(-r));
+	if (backend == SM_BACKEND_FUSE) {
+		r = sm_fuse_mount(src, dst, &mu, &mg, o->flags, NULL);
+		if (r < 0)
+			return fail(EX_FAIL, "%s: shiftfs-fuse: %s", src, strerror(-r));
+	} else {
+		_cleanup_close_ int userns = -EBADF;
+		r = sm_userns_from_maps(&mu, &mg, &userns);
+		if (r < 0)
+			return fail(EX_FAIL, "making the mount's user namespace: %s", strerror(-r));
+		_cleanup_close_ int mntfd = -EBADF;
+		r = sm_mount_clone_shifted(srcfd, "", userns, o->flags, &mntfd);
+		if (r < 0)
+			return fail(EX_FAIL, "%s: %s%s", src, strerror(-r),
+				    r == -EINVAL ? " (this filesystem cannot be idmapped by the "
+						   "kernel; try -o backend=fuse)"
+						 : "");
+		r = sm_mount_attach(mntfd, AT_FDCWD, dst);
+		if (r < 0)
+			return fail(EX_FAIL, "attaching at %s: %s", dst, strerror(-r));
+	}
 	if (o->verbose)
-		fprintf(stderr, "mount.shift: %s on %s, origin %u:%u range %u\n", src, dst, ouid,
-			ogid, range);
+		fprintf(stderr, "mount.shift: %s on %s, origin %u:%u range %u, backend %s\n", src,
+			dst, ouid, ogid, range, sm_backend_name(backend));
 	return EX_OK;
 }
 
@@ -221,7 +241,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: mount.shift SRC DST [-sfnv] [-o OPTIONS]\n"
 		   "       mount -t shift [-o OPTIONS] SRC DST\n\n"
 		   "OPTIONS: shift[=TARGET], origin=N, origin-uid=N, origin-gid=N, range=N,\n"
-		   "ro, rw, nosuid, nodev, noexec, rec, socket=PATH.  See mount.shift(8).\n");
+		   "ro, rw, nosuid, nodev, noexec, rec, backend=auto|kernel|fuse, socket=PATH.\n"
+		   "See mount.shift(8).\n");
 }
 
 int main(int argc, char **argv)

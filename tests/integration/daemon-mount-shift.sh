@@ -12,6 +12,8 @@ daemon_setup
 helper=$(readlink -f /sbin)/mount.shift
 mount -t tmpfs -o mode=755 tmpfs "$(dirname "$helper")"
 cp "$SM_BUILD/bin/mount.shift" "$helper"
+# Installed side by side, as make install puts them on PATH.
+[ -x "$SM_BUILD/bin/shiftfs-fuse" ] && cp "$SM_BUILD/bin/shiftfs-fuse" "$(dirname "$helper")/"
 ok "mount(8) finds /sbin/mount.shift (only in this test's mount namespace)" test -x /sbin/mount.shift
 
 D=$FS/data
@@ -34,6 +36,24 @@ echo "$D/admin $FS/dst3 shift ro,origin=100000 0 0" >"$SM_TMP/fstab"
 ok "admin: an fstab line of type shift" mount --fstab "$SM_TMP/fstab" "$FS/dst3"
 like "admin: fstab options applied (ro)" "$(grep " $FS/dst3 " /proc/self/mountinfo | cut -d' ' -f6)" "^ro"
 umount "$FS/dst3"
+
+# The backend choice is the library's: -o backend=fuse gives shiftfs-fuse.
+if [ -x "$SM_BUILD/bin/shiftfs-fuse" ] && [ -e /dev/fuse ]; then
+	if mount -t shift -o shift,origin=100000,backend=fuse "$D/admin" "$FS/dst" 2>"$SM_TMP/fuse.err"; then
+		like "admin: -o backend=fuse mounts with shiftfs-fuse" \
+			"$(grep " $FS/dst " /proc/self/mountinfo)" "fuse.shiftfs-fuse"
+		touch "$FS/dst/via-fuse"
+		is "admin: through FUSE, root's file lands at 100000" "$(owner "$D/admin/via-fuse")" "100000:100000"
+		umount "$FS/dst"
+	else
+		_tap 1 "admin: -o backend=fuse mounts with shiftfs-fuse"
+		sed 's/^/#   /' "$SM_TMP/fuse.err"
+	fi
+else
+	skip "no shiftfs-fuse build or no /dev/fuse: backend=fuse not tested"
+fi
+out=$(tenant 200000 sh -c "mount -t shift -o backend=fuse '$D/group' '$FS/dst'; echo rc=\$?" 2>&1)
+like "container: backend=fuse is not the daemon's" "$out" "kernel \(idmapped\) mounts only.*rc=1"
 
 # The thread's flow: the container of alice mounts the marked directory
 # over itself, and its root's writes land at the origin.

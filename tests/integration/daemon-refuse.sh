@@ -85,6 +85,18 @@ refused "registry entry for a directory marked without that name" "carries no ma
 refused "unknown method" 'MethodNotFound.*io.shiftmount.Delegate.Unmount' \
 	T varlink-raw "$SOCK" '{"method":"io.shiftmount.Delegate.Unmount"}' 
 
+# A FUSE server answers xattr reads itself: a tenant running one could
+# forge a mark.  bindfs (root here) stands in for that server, showing the
+# real trusted.shiftmount of a marked directory.
+if command -v bindfs >/dev/null && mkdir -p "$D/fuse" &&
+	bindfs -o allow_other "$D/open" "$D/fuse" 2>/dev/null; then
+	at_exit "umount -l '$D/fuse'"
+	refused "mark seen through a FUSE filesystem" "on a FUSE filesystem.*marks there are not honoured" \
+		T $REQ "$D/fuse" "$FS/dst"
+else
+	skip "bindfs cannot mount here: no FUSE test of mark forgery"
+fi
+
 # Unmark while mounted: the mount already handed out stays (like an open
 # file after a chmod); every later request is refused.
 marked_dir "$D/shared" --origin 100000
