@@ -19,6 +19,7 @@
  *    as a detached fd: a refusal leaves nothing mounted anywhere.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -203,6 +204,62 @@ static int read_mark(int fd, const char *what, int by_name, struct sm_mark *m, s
 	return r;
 }
 
+/* What the daemon learns by touching the source's filesystems: the path
+ * re-resolution walks the caller's tree and the mark is read from the
+ * directory, and a filesystem there (a tenant's FUSE server, a dead NFS
+ * server) may never answer.  So this runs in a child that is killed after a
+ * timeout, and the daemon's loop is held up for at most that long. */
+struct inspection {
+	int r;
+	struct outcome o;
+	struct sm_mark mark;
+};
+
+#define INSPECT_TIMEOUT_MS 3000
+
+static void inspect(const struct peer *p, const struct sm_delegate_request *req, int srcfd,
+		    struct inspection *x)
+{
+	const char *what = req->fd >= 0 ? req->path : req->name;
+	x->r = 0;
+	if (req->fd >= 0 && source_by_path(p, req, srcfd, &x->o) < 0)
+		x->r = -1;
+	else if (read_mark(srcfd, what, req->fd < 0, &x->mark, &x->o) < 0)
+		x->r = -1;
+}
+
+static int inspect_in_child(const struct peer *p, const struct sm_delegate_request *req, int srcfd,
+			    struct inspection *ret)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return sm_negerrno();
+	_cleanup_close_ int rd = pfd[0];
+	_cleanup_close_ int wr = pfd[1];
+	_cleanup_kill_ pid_t pid = fork();
+	if (pid < 0)
+		return sm_negerrno();
+	if (pid == 0) {
+		/* One write below PIPE_BUF: it arrives whole or not at all. */
+		static struct inspection x;
+		inspect(p, req, srcfd, &x);
+		_exit(write(wr, &x, sizeof(x)) == (ssize_t)sizeof(x) ? 0 : 1);
+	}
+	sm_closep(&wr);
+	wr = -EBADF;
+	struct pollfd pf = {.fd = rd, .events = POLLIN};
+	int n;
+	do
+		n = poll(&pf, 1, INSPECT_TIMEOUT_MS);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return -ETIMEDOUT;
+	if (n < 0)
+		return sm_negerrno();
+	ssize_t got = read(rd, ret, sizeof(*ret));
+	return got == (ssize_t)sizeof(*ret) ? 0 : -EIO;
+}
+
 static void flags_text(unsigned f, char *buf, size_t len)
 {
 	snprintf(buf, len, "nosuid,nodev%s%s%s", f & SM_MOUNT_RDONLY ? ",ro" : "",
@@ -282,18 +339,26 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 		goto done;
 	}
 
-	if (req.fd >= 0) {
-		if (source_by_path(&p, &req, src, &o) < 0)
-			goto done;
-	} else {
-		if (source_by_name(req.name, &extra, &o) < 0)
-			goto done;
-	}
+	if (req.fd < 0 && source_by_name(req.name, &extra, &o) < 0)
+		goto done;
 	int srcfd = req.fd >= 0 ? src : extra;
 
-	struct sm_mark mark;
-	if (read_mark(srcfd, req.fd >= 0 ? req.path : req.name, req.fd < 0, &mark, &o) < 0)
+	static struct inspection x;
+	memset(&x, 0, sizeof(x));
+	r = inspect_in_child(&p, &req, srcfd, &x);
+	if (r < 0) {
+		refuse(&o, ERR_BAD_SOURCE,
+		       r == -ETIMEDOUT ? "inspecting the source timed out: a filesystem on its "
+					 "path does not answer"
+				       : "inspecting the source failed: %s",
+		       strerror(-r));
 		goto done;
+	}
+	if (x.r < 0) {
+		o = x.o;
+		goto done;
+	}
+	struct sm_mark mark = x.mark;
 	if (req.fd < 0 && strcmp(mark.name, req.name) != 0) {
 		refuse(&o, ERR_NOT_MARKED,
 		       "the directory registered as \"%s\" carries no mark of that name", req.name);

@@ -93,6 +93,22 @@ if command -v bindfs >/dev/null && mkdir -p "$D/fuse" &&
 	at_exit "umount -l '$D/fuse'"
 	refused "mark seen through a FUSE filesystem" "on a FUSE filesystem.*marks there are not honoured" \
 		T $REQ "$D/fuse" "$FS/dst"
+	# A FUSE server that never answers (stopped) must not wedge the daemon:
+	# it inspects sources in a child that it kills after 3 seconds.
+	mkdir -p "$D/hang"
+	bindfs -f -o allow_other "$D/open" "$D/hang" 2>/dev/null &
+	fusepid=$!
+	at_exit "umount -l '$D/hang'"
+	for _ in $(seq 100); do grep -q " $D/hang " /proc/self/mountinfo && break; sleep 0.05; done
+	if grep -q " $D/hang " /proc/self/mountinfo; then
+		kill -STOP "$fusepid"
+		at_exit "kill -CONT $fusepid"
+		refused "a FUSE server that never answers" "inspecting the source timed out" \
+			T $REQ "$D/hang" "$FS/dst"
+		kill -CONT "$fusepid"
+	else
+		skip "could not start a second bindfs to stop"
+	fi
 else
 	skip "bindfs cannot mount here: no FUSE test of mark forgery"
 fi
