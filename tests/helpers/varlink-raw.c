@@ -3,12 +3,18 @@
  * varlink-raw: send arbitrary bytes (and fds) to a Varlink socket and print
  * the answer, for the protocol-abuse tests of shiftmountd.
  *
- *   varlink-raw [--fd KIND:PATH]... [--no-nul] [--exit] [--size N] SOCKET [MESSAGE|-]
+ *   varlink-raw [--fd KIND:PATH]... [--no-nul] [--exit] [--stall S] [--orphan]
+ *               [--size N] SOCKET [MESSAGE|-]
+ *   varlink-raw --bind-socket PATH            (make a socket file, for tests)
+ *   varlink-raw --listen PATH CMD [ARG...]    (socket activation: CMD gets the
+ *                                              listening socket as fd 3)
  *
  * MESSAGE is sent followed by a NUL (not with --no-nul; "-" reads it from
  * stdin, byte for byte).  --size N sends N bytes of 'a' instead.  --fd
  * attaches an fd: opath:PATH (O_PATH), opath-nofollow:PATH, rdonly:PATH,
- * socket:, pipe:.  --exit quits right after sending.  Otherwise the first
+ * socket:, pipe:.  --exit quits right after sending; --stall S keeps the
+ * connection open S seconds without a word more.  --orphan: the process
+ * that connected exits at once and its child sends the message.  Otherwise the first
  * answer (up to its NUL) is printed on stdout, with "fds=N" on stderr when
  * fds came with it; exit 0 for a reply, 1 for an error reply, 3 when the
  * daemon closed without answering.
@@ -19,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -59,10 +66,38 @@ static int open_fd(const char *spec)
 	return fd;
 }
 
+static int make_socket(const char *path, int listening)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die(path);
+	if (listening && (chmod(path, 0666) < 0 || listen(s, 64) < 0))
+		die("listen");
+	return s;
+}
+
 int main(int argc, char **argv)
 {
-	int fds[16], nfds = 0, nul = 1, quit = 0, i;
-	long size = -1;
+	int fds[16], nfds = 0, nul = 1, quit = 0, orphan = 0, i;
+	long size = -1, stall = -1;
+	if (argc == 3 && !strcmp(argv[1], "--bind-socket")) {
+		close(make_socket(argv[2], 0));
+		return 0;
+	}
+	if (argc >= 4 && !strcmp(argv[1], "--listen")) {
+		/* The sd_listen_fds() protocol: fd 3, LISTEN_FDS, LISTEN_PID. */
+		int s = make_socket(argv[2], 1);
+		if (s != 3 && (dup2(s, 3) < 0 || close(s) < 0))
+			die("dup2");
+		char pid[16];
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		setenv("LISTEN_FDS", "1", 1);
+		setenv("LISTEN_PID", pid, 1);
+		execvp(argv[3], argv + 3);
+		die(argv[3]);
+	}
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
 		if (!strcmp(argv[i], "--fd") && i + 1 < argc && nfds < 16)
 			fds[nfds++] = open_fd(argv[++i]);
@@ -70,6 +105,10 @@ int main(int argc, char **argv)
 			nul = 0;
 		else if (!strcmp(argv[i], "--exit"))
 			quit = 1;
+		else if (!strcmp(argv[i], "--stall") && i + 1 < argc)
+			stall = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--orphan"))
+			orphan = 1;
 		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
 			size = atol(argv[++i]);
 		else {
@@ -108,6 +147,17 @@ int main(int argc, char **argv)
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		die("connect");
+	if (orphan) {
+		pid_t parent = getpid();
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid > 0)
+			_exit(0);
+		while (getppid() == parent)
+			usleep(10000);
+		usleep(200000);
+	}
 
 	union {
 		struct cmsghdr h;
@@ -137,6 +187,10 @@ int main(int argc, char **argv)
 	free(msg);
 	if (quit)
 		return 0;
+	if (stall >= 0) {
+		sleep((unsigned)stall);
+		return 0;
+	}
 	shutdown(s, SHUT_WR);
 
 	char reply[65536];

@@ -83,16 +83,8 @@ ok "the log has an allowed decision with who and what" \
 
 # Socket activation: LISTEN_FDS/LISTEN_PID, fd 3.
 daemon_stop
-python3 - "$SOCK" "$SM_BUILD/bin/shiftmountd" "$REG" "$SUBUID" <<'PY' 2>>"$DLOG" &
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o666); s.listen(16)
-if s.fileno() != 3: os.dup2(s.fileno(), 3)
-os.set_inheritable(3, True)
-os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
-os.execv(sys.argv[2], [sys.argv[2], "--registry", sys.argv[3], "--subuid", sys.argv[4],
-	 "--subgid", sys.argv[4], "--config", "/dev/null"])
-PY
+varlink-raw --listen "$SOCK" "$SM_BUILD/bin/shiftmountd" --registry "$REG" --subuid "$SUBUID" \
+	--subgid "$SUBUID" --config /dev/null 2>>"$DLOG" &
 DPID=$!
 at_exit "kill $DPID 2>/dev/null"
 for _ in $(seq 100); do daemon_alive && break; sleep 0.05; done

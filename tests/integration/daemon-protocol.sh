@@ -77,21 +77,10 @@ ok "clients gone before the answer: daemon still answers" daemon_alive
 # be reused by now) when its child sends the request on the inherited
 # connection.  The pidfd from SO_PEERPIDFD says the connector is gone.
 mkdir -m 1777 "$SM_TMP/pub"
-cat >"$SM_TMP/orphan.py" <<'PY'
-import array, os, socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sys.argv[1])
-if os.fork() > 0:
-    os._exit(0)             # the connector exits at once
-time.sleep(0.3)
-fd = os.open(sys.argv[2], os.O_PATH | os.O_DIRECTORY)
-msg = ('{"method":"io.shiftmount.Delegate.Mount","parameters":{"fd":0,"path":"%s"}}' % sys.argv[2]).encode() + b"\0"
-s.sendmsg([msg], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
-print(s.recv(65536).rstrip(b"\0").decode())
-PY
 refused "the connecting process exited before its request (pid reuse)" \
 	"PermissionDenied.*the caller exited" \
-	T sh -c "python3 '$SM_TMP/orphan.py' '$SOCK' '$D/open' >'$SM_TMP/pub/orphan.out' 2>&1; sleep 1; cat '$SM_TMP/pub/orphan.out'; exit 1"
+	T sh -c "varlink-raw --orphan --fd 'opath:$D/open' '$SOCK' '$MOUNT{\"fd\":0,\"path\":\"$D/open\"}}' \
+		>'$SM_TMP/pub/orphan.out' 2>&1; sleep 1; cat '$SM_TMP/pub/orphan.out'; exit 1"
 
 # Pipelined calls on one connection are answered in order.
 out=$(printf '{"method":"org.varlink.service.GetInfo"}\0{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"org.varlink.service"}}\0' |
@@ -99,8 +88,7 @@ out=$(printf '{"method":"org.varlink.service.GetInfo"}\0{"method":"org.varlink.s
 like "first of two pipelined calls answered" "$out" '"product":"shiftmountd"'
 
 # A silent client holds only its own connection; others are served.
-python3 -c 'import socket, sys, time
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b"{\"method\":"); time.sleep(3)' "$SOCK" &
+varlink-raw --no-nul --stall 3 "$SOCK" '{"method":' &
 staller=$!
 sleep 0.2
 ok "a stalled client (half a message, then silence) does not block others" daemon_alive

@@ -14,7 +14,7 @@ marked_dir "$D/small" --origin 100000 --range 10
 mkdir -p "$D/plain" "$D/open/sub" "$D/forged" "$D/bad" "$D/acl/inner"
 ln -s "$D/open" "$D/link"
 touch "$D/file"
-python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$D/sock"
+varlink-raw --bind-socket "$D/sock"
 setfattr -n user.shiftmount -v "v1 origin-uid=0 origin-gid=0 range=65536" "$D/forged"
 setfattr -n trusted.shiftmount -v "v1 origin-uid=0 origin-gid=0" "$D/bad"
 marked_dir "$D/acl/inner" --origin 100000
