@@ -215,7 +215,7 @@ struct inspection {
 	struct sm_mark mark;
 };
 
-#define INSPECT_TIMEOUT_MS 3000
+#define INSPECT_TIMEOUT_MS 5000
 
 static void inspect(const struct peer *p, const struct sm_delegate_request *req, int srcfd,
 		    struct inspection *x)

@@ -94,7 +94,7 @@ if command -v bindfs >/dev/null && mkdir -p "$D/fuse" &&
 	refused "mark seen through a FUSE filesystem" "on a FUSE filesystem.*marks there are not honoured" \
 		T $REQ "$D/fuse" "$FS/dst"
 	# A FUSE server that never answers (stopped) must not wedge the daemon:
-	# it inspects sources in a child that it kills after 3 seconds.
+	# it inspects sources in a child that it kills after 5 seconds.
 	mkdir -p "$D/hang"
 	bindfs -f -o allow_other "$D/open" "$D/hang" 2>/dev/null &
 	fusepid=$!
