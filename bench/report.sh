@@ -390,6 +390,11 @@ write_report() {
 	{
 		echo "# Benchmarks"
 		echo
+		echo "What it costs to give a tenant a tree with its own ids: once, to set it up (shiftmount bind against"
+		echo "\`chown -R\` and \`cp -a\`), and then on every operation through the mount, against native, a plain"
+		echo "bind mount and the userspace alternatives (bindfs, fuse-overlayfs), all measured side by side in one"
+		echo "run by \`bench/run\`; and what the delegation daemon costs per request."
+		echo
 		if [ "$MODE" = quick ]; then
 			echo "> **This is a quick run** (\`--quick\`: smaller trees, $RUNS runs, ${FIO_RT} s fio jobs, fewer fio jobs)."
 			echo "> It is a smoke test of the harness, not the reference figures; run \`bench/run\` for those."
