@@ -25,6 +25,7 @@
 
 #define MAX_CONNS	    512
 #define IDLE_MS		    10000
+#define MESSAGE_MS	    5000 /* a message must arrive whole within this */
 #define SEND_TIMEOUT	    2
 #define SD_LISTEN_FDS_START 3
 
@@ -38,18 +39,31 @@ struct conn {
 	int fd;
 	struct sm_proto_buf buf;
 	int64_t last;
+	int64_t started; /* when the first byte of the pending message came */
 };
 
 static struct conn conns[MAX_CONNS];
 static unsigned n_conns;
 
+/* Log lines carry tenants' strings (paths, names, methods): control
+ * characters, C1 controls included, are written as \xNN so that no one can
+ * forge a line or send escapes to an admin's terminal. */
 void log_msg(const char *fmt, ...)
 {
+	char buf[8192];
 	va_list ap;
-	fputs("shiftmountd: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	fputs("shiftmountd: ", stderr);
+	for (const unsigned char *s = (const unsigned char *)buf; *s; s++) {
+		if (*s < 0x20 || *s == 0x7f)
+			fprintf(stderr, "\\x%02x", *s);
+		else if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+			fprintf(stderr, "\\xc2\\x%02x", *++s);
+		else
+			fputc(*s, stderr);
+	}
 	fputc('\n', stderr);
 }
 
@@ -179,7 +193,10 @@ static int conn_input(struct conn *c)
 	}
 	if (r < 0 && r != -EMSGSIZE)
 		return -1;
+	size_t had = c->buf.len - (size_t)(r > 0 ? r : 0);
 	c->last = now_ms();
+	if (had == 0)
+		c->started = c->last;
 	for (;;) {
 		json_object *msg = NULL;
 		int fds[SM_PROTO_MAX_FDS];
@@ -187,6 +204,8 @@ static int conn_input(struct conn *c)
 		r = sm_proto_next(&c->buf, &msg, fds, &nfds);
 		if (r == 0)
 			return 0;
+		/* What is left starts the next message. */
+		c->started = now_ms();
 		if (r < 0) {
 			const char *why = r == -EMSGSIZE       ? "message longer than 65536 bytes"
 					  : r == -EILSEQ       ? "message is not valid UTF-8"
@@ -353,6 +372,13 @@ int main(int argc, char **argv)
 				close_it = conn_input(&conns[i]) < 0;
 			else if (t - conns[i].last > IDLE_MS)
 				close_it = 1;
+			/* Trickling a byte now and then is not being busy. */
+			if (!close_it && conns[i].buf.len > 0 &&
+			    t - conns[i].started > MESSAGE_MS) {
+				log_msg("fd %d: no whole message in %d s: closing", conns[i].fd,
+					MESSAGE_MS / 1000);
+				close_it = 1;
+			}
 			if (close_it)
 				conn_close(i);
 		}

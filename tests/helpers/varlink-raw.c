@@ -3,7 +3,7 @@
  * varlink-raw: send arbitrary bytes (and fds) to a Varlink socket and print
  * the answer, for the protocol-abuse tests of shiftmountd.
  *
- *   varlink-raw [--fd KIND:PATH]... [--no-nul] [--exit] [--stall S] [--orphan]
+ *   varlink-raw [--fd KIND:PATH]... [--no-nul] [--exit] [--stall S] [--trickle MS] [--orphan]
  *               [--size N] SOCKET [MESSAGE|-]
  *   varlink-raw --bind-socket PATH            (make a socket file, for tests)
  *   varlink-raw --listen PATH CMD [ARG...]    (socket activation: CMD gets the
@@ -13,7 +13,8 @@
  * stdin, byte for byte).  --size N sends N bytes of 'a' instead.  --fd
  * attaches an fd: opath:PATH (O_PATH), opath-nofollow:PATH, rdonly:PATH,
  * socket:, pipe:.  --exit quits right after sending; --stall S keeps the
- * connection open S seconds without a word more.  --orphan: the process
+ * connection open S seconds without a word more; --trickle MS sends the
+ * message one byte every MS milliseconds.  --orphan: the process
  * that connected exits at once and its child sends the message.  Otherwise the first
  * answer (up to its NUL) is printed on stdout, with "fds=N" on stderr when
  * fds came with it; exit 0 for a reply, 1 for an error reply, 3 when the
@@ -80,8 +81,8 @@ static int make_socket(const char *path, int listening)
 
 int main(int argc, char **argv)
 {
-	int fds[16], nfds = 0, nul = 1, quit = 0, orphan = 0, i;
-	long size = -1, stall = -1;
+	int fds[64], nfds = 0, nul = 1, quit = 0, orphan = 0, i;
+	long size = -1, stall = -1, trickle = 0;
 	if (argc == 3 && !strcmp(argv[1], "--bind-socket")) {
 		close(make_socket(argv[2], 0));
 		return 0;
@@ -99,7 +100,7 @@ int main(int argc, char **argv)
 		die(argv[3]);
 	}
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
-		if (!strcmp(argv[i], "--fd") && i + 1 < argc && nfds < 16)
+		if (!strcmp(argv[i], "--fd") && i + 1 < argc && nfds < 64)
 			fds[nfds++] = open_fd(argv[++i]);
 		else if (!strcmp(argv[i], "--no-nul"))
 			nul = 0;
@@ -107,6 +108,8 @@ int main(int argc, char **argv)
 			quit = 1;
 		else if (!strcmp(argv[i], "--stall") && i + 1 < argc)
 			stall = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--trickle") && i + 1 < argc)
+			trickle = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--orphan"))
 			orphan = 1;
 		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
@@ -161,12 +164,14 @@ int main(int argc, char **argv)
 
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int) * 16)];
+		char buf[CMSG_SPACE(sizeof(int) * 64)];
 	} cm;
 	size_t off = 0;
 	while (off < len) {
-		struct iovec iov = {msg + off, len - off};
+		struct iovec iov = {msg + off, trickle > 0 ? 1 : len - off};
 		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+		if (trickle > 0 && off > 0)
+			usleep((useconds_t)trickle * 1000);
 		if (off == 0 && nfds > 0) {
 			memset(&cm, 0, sizeof(cm));
 			mh.msg_control = &cm;
