@@ -6,28 +6,177 @@
  * mount namespace only (it stays root of the initial user namespace, so it
  * may idmap), clones the fd it inherited and sends the detached mount back
  * over a socketpair.  The daemon itself never changes namespace.
+ *
+ * The clone's nosuid/nodev (and ro/noexec) must also be locked: a mount
+ * handed to a tenant lands in a mount namespace its user namespace owns,
+ * where its root could otherwise clear them (mount -o remount,bind,suid,dev
+ * or mount_setattr) and open the image's device nodes.  The kernel locks a
+ * mount's flags only when it copies the mount into a namespace owned by
+ * another user namespace, so the child does exactly that: it attaches the
+ * clone in a private namespace of its own, enters the mount's idmap user
+ * namespace (one the daemon made, where the tenant holds no capability)
+ * and unshares again; the copy there is re-cloned with MNT_LOCK_* set.
  */
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/xattr.h>
 
 #include "shiftmountd.h"
+#include "missing-syscall.h"
 #include "util.h"
 
-static void child(int sock, int mntns_fd, int src_fd, int userns_fd, unsigned flags)
+/* Mountinfo's octal escapes (\040 and the like), in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+static int same_mark(const struct sm_mark *a, const struct sm_mark *b)
+{
+	if (a->origin_uid != b->origin_uid || a->origin_gid != b->origin_gid ||
+	    a->range != b->range || a->n_by != b->n_by)
+		return 0;
+	for (unsigned i = 0; i < a->n_by; i++)
+		if (a->by[i].is_user != b->by[i].is_user ||
+		    (a->by[i].is_user ? strcmp(a->by[i].user, b->by[i].user) != 0
+				      : a->by[i].uid != b->by[i].uid))
+			return 0;
+	return 1;
+}
+
+/* One submount of a recursive clone: reachable (not covered), not FUSE,
+ * and marked exactly like the top. */
+static int submount_ok(const char *mp, int mnt_id, const struct sm_mark *top)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_close_ int fd = sys_openat2(AT_FDCWD, mp, &how, sizeof(how));
+	struct statx stx;
+	struct statfs sfs;
+	if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 ||
+	    stx.stx_mnt_id != (uint64_t)mnt_id || fstatfs(fd, &sfs) < 0 ||
+	    sfs.f_type == FUSE_SUPER_MAGIC)
+		return 0;
+	char buf[SM_MARK_TEXT_MAX + 1];
+	struct sm_mark m;
+	struct sm_error err;
+	ssize_t n = fgetxattr(fd, SM_MARK_XATTR, buf, sizeof(buf));
+	return n >= 0 && sm_mark_parse(buf, (size_t)n, &m, &err) == 0 && same_mark(&m, top);
+}
+
+/* A recursive clone takes whatever is mounted under the source in the
+ * caller's namespace, where its root may have bind-mounted any directory
+ * it can reach: unchecked, -r would shift that too.  So every submount must
+ * carry its own mark, the same as the top's (marks are not inherited).
+ * Runs chrooted into the clone: the mounts below "/" are exactly the
+ * clone's.  On refusal `what` names the submount. */
+static int check_submounts(int procfd, const struct sm_mark *top, char *what, size_t len)
+{
+	struct statx root;
+	if (statx(AT_FDCWD, "/", 0, STATX_MNT_ID, &root) < 0)
+		return -errno;
+	int fd = openat(procfd, "mountinfo", O_RDONLY | O_CLOEXEC);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
+	if (!f) {
+		sm_closep(&fd);
+		return -EIO;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	int r = 0;
+	while (r == 0 && getline(&line, &cap, f) > 0) {
+		int id;
+		char mp[4096];
+		if (sscanf(line, "%d %*d %*s %*s %4095s", &id, mp) != 2) {
+			r = -EIO;
+			break;
+		}
+		if ((uint64_t)id == root.stx_mnt_id)
+			continue;
+		unescape(mp);
+		if (!submount_ok(mp, id, top)) {
+			snprintf(what, len, "%.200s", mp);
+			r = -SUBMOUNT_UNMARKED;
+		}
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
+static int lock_flags(int procfd, int mntfd, int userns_fd, unsigned flags,
+		      const struct sm_mark *top, char *what, size_t len)
+{
+	struct mount_attr priv = {.propagation = MS_PRIVATE};
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    sys_mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &priv, sizeof(priv)) < 0 ||
+	    sys_move_mount(mntfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+	    fchdir(mntfd) < 0 || chroot(".") < 0)
+		return -errno;
+	if (flags & SM_MOUNT_RECURSIVE) {
+		int r = check_submounts(procfd, top, what, len);
+		if (r < 0)
+			return r;
+	}
+	if (setns(userns_fd, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNS) < 0)
+		return -errno;
+	/* Root and cwd followed into the new namespace: "." is the locked copy. */
+	int fd = sys_open_tree(AT_FDCWD, ".",
+			       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				       ((flags & SM_MOUNT_RECURSIVE) ? AT_RECURSIVE : 0));
+	return fd < 0 ? -errno : fd;
+}
+
+struct clone_result {
+	int r;
+	char what[256];
+};
+
+static void child(int sock, int mntns_fd, int src_fd, int userns_fd, unsigned flags,
+		  const struct sm_mark *top)
 {
 	int r = 0, mntfd = -1;
-	if (mntns_fd >= 0 && setns(mntns_fd, CLONE_NEWNS) < 0)
+	static struct clone_result res;
+	/* Not even the user namespace entered below may ptrace this child. */
+	(void)prctl(PR_SET_DUMPABLE, 0);
+	/* The daemon's procfs, before the caller's /proc could stand in. */
+	int procfd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0)
+		r = -errno;
+	if (r == 0 && mntns_fd >= 0 && setns(mntns_fd, CLONE_NEWNS) < 0)
 		r = -errno;
 	if (r == 0)
 		r = sm_mount_clone_shifted(src_fd, "", userns_fd, flags, &mntfd);
+	if (r == 0) {
+		r = lock_flags(procfd, mntfd, userns_fd, flags, top, res.what, sizeof(res.what));
+		mntfd = r < 0 ? -1 : r;
+		r = r < 0 ? r : 0;
+	}
+	res.r = r;
 
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} cm;
-	struct iovec iov = {&r, sizeof(r)};
+	struct iovec iov = {&res, sizeof(res)};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	if (r == 0) {
 		memset(&cm, 0, sizeof(cm));
@@ -42,7 +191,8 @@ static void child(int sock, int mntns_fd, int src_fd, int userns_fd, unsigned fl
 	_exit(sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? 1 : 0);
 }
 
-int clone_in_mntns(int mntns_fd, int src_fd, int userns_fd, unsigned flags, int *ret_mntfd)
+int clone_in_mntns(int mntns_fd, int src_fd, int userns_fd, unsigned flags,
+		   const struct sm_mark *top, int *ret_mntfd, char *what, size_t len)
 {
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -55,7 +205,7 @@ int clone_in_mntns(int mntns_fd, int src_fd, int userns_fd, unsigned flags, int 
 		return sm_negerrno();
 	if (pid == 0) {
 		sm_closep(&parent_end);
-		child(child_end, mntns_fd, src_fd, userns_fd, flags);
+		child(child_end, mntns_fd, src_fd, userns_fd, flags, top);
 	}
 	sm_closep(&child_end);
 	child_end = -EBADF;
@@ -70,17 +220,19 @@ int clone_in_mntns(int mntns_fd, int src_fd, int userns_fd, unsigned flags, int 
 	if (n < 0)
 		return sm_negerrno();
 
-	int r = -EIO;
+	static struct clone_result res;
+	res = (struct clone_result){.r = -EIO};
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 	} cm;
-	struct iovec iov = {&r, sizeof(r)};
+	struct iovec iov = {&res, sizeof(res)};
 	struct msghdr mh = {
 		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &cm, .msg_controllen = sizeof(cm)};
 	ssize_t got = recvmsg(parent_end, &mh, MSG_CMSG_CLOEXEC);
-	if (got != (ssize_t)sizeof(r))
-		return -EIO;
+	int r = res.r;
+	if (got != (ssize_t)sizeof(res))
+		r = -EIO;
 	int mntfd = -EBADF;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
@@ -97,6 +249,8 @@ int clone_in_mntns(int mntns_fd, int src_fd, int userns_fd, unsigned flags, int 
 	}
 	if (r < 0) {
 		sm_closep(&mntfd);
+		res.what[sizeof(res.what) - 1] = '\0';
+		snprintf(what, len, "%s", res.what);
 		return r;
 	}
 	if (mntfd < 0)

@@ -31,10 +31,6 @@
 #include "missing-syscall.h"
 #include "util.h"
 
-#ifndef FUSE_SUPER_MAGIC
-#define FUSE_SUPER_MAGIC 0x65735546
-#endif
-
 struct outcome {
 	const char *error; /* NULL: allowed */
 	char reason[768];
@@ -403,7 +399,17 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 	/* By path the mount lives in the caller's mount namespace; by name in
 	 * the daemon's (the tenant never sees that path). */
 	int mntfd = -EBADF;
-	r = clone_in_mntns(req.fd >= 0 ? p.mntns_fd : -EBADF, srcfd, nsfd, flags, &mntfd);
+	char sub[256] = "";
+	r = clone_in_mntns(req.fd >= 0 ? p.mntns_fd : -EBADF, srcfd, nsfd, flags, &mark, &mntfd,
+			   sub, sizeof(sub));
+	if (r == -SUBMOUNT_UNMARKED) {
+		refuse(&o, ERR_NOT_MARKED,
+		       "submount %s under %s is not marked like it (with -r every submount "
+		       "needs its own mark with the same origin, range and --by, and must not "
+		       "be covered or on FUSE)",
+		       sub, req.fd >= 0 ? req.path : req.name);
+		goto done;
+	}
 	if (r < 0) {
 		refuse(&o, ERR_MOUNT_FAILED, "%s%s", strerror(-r),
 		       r == -EINVAL ? " (the filesystem cannot be idmapped, the source is "

@@ -53,8 +53,15 @@ void peer_describe(const struct peer *p, char *buf, size_t len);
 /* Clone `src_fd` (a directory fd of a mount in the mount namespace
  * `mntns_fd`, or of the daemon's own when mntns_fd < 0) inside that mount
  * namespace, idmapped along `userns_fd`, in a helper child that is killed and
- * reaped on every path. */
-int clone_in_mntns(int mntns_fd, int src_fd, int userns_fd, unsigned flags, int *ret_mntfd);
+ * reaped on every path.  Its flags are locked against the caller's root.  A
+ * recursive clone needs every submount marked like `top`; if one is not,
+ * -SUBMOUNT_UNMARKED with `what` naming it. */
+#define SUBMOUNT_UNMARKED ENOKEY
+#ifndef FUSE_SUPER_MAGIC
+#define FUSE_SUPER_MAGIC 0x65735546
+#endif
+int clone_in_mntns(int mntns_fd, int src_fd, int userns_fd, unsigned flags,
+		   const struct sm_mark *top, int *ret_mntfd, char *what, size_t len);
 
 /* Answer one Varlink call of a connection.  Returns the reply (never NULL
  * unless out of memory) and, for a successful Mount, *ret_fd to send with

@@ -52,6 +52,8 @@ mkdir -p "$D/tree" && chown 100000:100000 "$D/tree" && shiftmount mark --origin 
 mkdir -p "$D/tree/sub"
 mount -t tmpfs -o mode=755,uid=100000,gid=100000 tmpfs "$D/tree/sub"
 at_exit "umount -l '$D/tree/sub'"
+# Every submount needs its own mark, the same as the top's.
+shiftmount mark --origin 100000 "$D/tree/sub" >/dev/null
 touch "$D/tree/sub/in-submount"
 out=$(tenant 200000 sh -c "shiftmount request -r '$D/tree' '$FS/dst' && ls '$FS/dst/sub' &&
 	touch '$FS/dst/sub/new' && grep -c ' $FS/dst' /proc/self/mountinfo" 2>&1)

@@ -1,0 +1,134 @@
+#!/bin/bash
+# A tenant root attacking shiftmountd and what it hands out: unlocking the
+# granted mount's nosuid/nodev, smuggling an unmarked directory into a -r
+# request, marks forged on filesystems the tenant mounts itself, a nested
+# namespace borrowing its parent's grant, fd floods, a trickling client, and
+# control characters for the admin's log.
+. "$SM_SRC/tests/integration/daemon-lib.sh"
+daemon_setup
+
+D=$FS/data
+mkdir -p "$D" "$FS/dst" "$FS/x"
+marked_dir "$D/img" --origin 100000
+marked_dir "$D/alice" --origin 100000 --by 200000
+marked_dir "$D/grp" --origin 100000 --by @alice --name grp
+for d in img grp; do
+	mknod "$D/$d/null" c 1 3 && chown 100000:100000 "$D/$d/null" && chmod 666 "$D/$d/null"
+done
+mkdir -p "$D/img/sub" "$D/secret"
+chown 100000:100000 "$D/img/sub"
+echo secret >"$D/secret/file"
+chown -R 100005:100005 "$D/secret"
+chmod 600 "$D/secret/file"
+
+T() { tenant 200000 sh -c "$TENANT_TRY" sh "$@"; }
+# As T, after SETUP (the tenant's own mounts, which may stay) has run.
+TM() { # SETUP CMD...
+	local setup=$1
+	shift
+	tenant 200000 sh -c "$setup"' || exit 9; try=$1; shift; exec sh -c "$try" sh "$@"' \
+		sh "$TENANT_TRY" "$@"
+}
+REQ="shiftmount request"
+MOUNT='{"method":"io.shiftmount.Delegate.Mount","parameters":'
+
+# The granted mount's flags are locked: its root cannot remount it suid,dev
+# (mount(2) MS_REMOUNT|MS_BIND) nor clear them with mount_setattr(2), so the
+# image's device node stays unopenable.
+for how in "path:$D/img" "name:grp" "path-r:$D/img" "path-ro:$D/img"; do
+	case $how in
+	path:*) args="${how#path:}" ;;
+	path-r:*) args="-r ${how#path-r:}" ;;
+	path-ro:*) args="-o ro ${how#path-ro:}" ;;
+	name:*) args="--name ${how#name:}" ;;
+	esac
+	out=$(tenant 200000 sh -c "$REQ $args '$FS/dst' || exit 1
+		mount -o remount,bind,suid,dev,rw '$FS/dst' 2>/dev/null && echo REMOUNTED || echo REMOUNT-DENIED
+		mount-setattr '$FS/dst'
+		mount-setattr -r '$FS/dst'
+		grep ' $FS/dst ' /proc/self/mountinfo | cut -d' ' -f6
+		echo x >'$FS/dst/null' 2>/dev/null && echo DEV-OPENED || echo DEV-DENIED" 2>&1)
+	like "$how: remount suid,dev refused" "$out" "REMOUNT-DENIED"
+	like "$how: mount_setattr clearing nosuid,nodev refused (EPERM)" "$out" \
+		"refused: Operation not permitted.*refused: Operation not permitted"
+	like "$how: still nosuid,nodev" "$out" "nosuid,nodev"
+	like "$how: the device node stays closed" "$out" "DEV-DENIED"
+done
+like "-o ro stays ro" "$out" "ro,nosuid,nodev"
+
+# -r clones what is mounted under the source in the tenant's namespace:
+# a bind of a directory it may not shift must not ride along.
+refused "-r with an unmarked directory bind-mounted under the marked one" \
+	"submount /sub under .*img is not marked like it" \
+	TM "mount --bind '$D/secret' '$D/img/sub'" $REQ -r "$D/img" "$FS/dst"
+marked_dir "$D/other" --origin 300000
+refused "-r with a directory marked with another origin bind-mounted under it" \
+	"submount /sub under .*img is not marked like it" \
+	TM "mount --bind '$D/other' '$D/img/sub'" $REQ -r "$D/img" "$FS/dst"
+refused "-r with the tenant's own tmpfs under it" "submount /sub under .*img is not marked" \
+	TM "mount -t tmpfs t '$D/img/sub'" $REQ -r "$D/img" "$FS/dst"
+out=$(tenant 200000 sh -c "mount --bind '$D/secret' '$D/img/sub' && $REQ '$D/img' '$FS/dst' && ls '$FS/dst/sub' | wc -l" 2>&1)
+is "without -r the bound directory is not in the clone" "$(echo "$out" | tail -n1)" "0"
+
+# A tenant hides the marked directory under its own mount: what it names
+# is what is checked, and its tmpfs carries no mark.
+refused "marked directory covered by the tenant's tmpfs" "not marked shiftable" \
+	TM "mount -t tmpfs t '$D/img'" $REQ "$D/img" "$FS/dst"
+# Marks on filesystems the tenant mounts: trusted.* needs CAP_SYS_ADMIN in
+# the initial namespace, on its tmpfs as anywhere.
+out=$(tenant 200000 sh -c "mount -t tmpfs t '$FS/x' && setfattr -n trusted.shiftmount \
+	-v 'v1 origin-uid=0 origin-gid=0 range=65536' '$FS/x' 2>&1; echo rc=\$?")
+like "the tenant cannot set trusted.shiftmount on its own tmpfs" "$out" "rc=1"
+refused "the tenant's own tmpfs" "not marked shiftable" \
+	TM "mount -t tmpfs t '$FS/x'" $REQ "$FS/x" "$FS/dst"
+# An overlay the tenant mounts over a marked lower directory: the marked
+# directory is only its lower layer, and overlayfs reads trusted.* with the
+# tenant's credentials.
+mkdir -p "$SM_TMP/ovl" && chmod 777 "$SM_TMP/ovl"
+refused "the tenant's overlay with a marked lower directory" "refused" \
+	TM "mount -t tmpfs t '$SM_TMP/ovl' && mkdir '$SM_TMP/ovl/u' '$SM_TMP/ovl/w' '$SM_TMP/ovl/m' &&
+	mount -t overlay o -o 'lowerdir=$D/img,upperdir=$SM_TMP/ovl/u,workdir=$SM_TMP/ovl/w' '$SM_TMP/ovl/m'" \
+	$REQ "$SM_TMP/ovl/m" "$FS/dst"
+refused "the tenant's read-only overlay (lower layers only, the top one marked)" "not marked shiftable" \
+	TM "mount -t tmpfs t '$SM_TMP/ovl' && mkdir '$SM_TMP/ovl/l' '$SM_TMP/ovl/m' &&
+	mount -t overlay o -o 'lowerdir=$D/img:$SM_TMP/ovl/l' '$SM_TMP/ovl/m'" $REQ "$SM_TMP/ovl/m" "$FS/dst"
+
+# A namespace nested in a tenant's: the daemon sees its map in host ids.
+refused "nested namespace: its root is host 201000, not 200000" \
+	"allows only by=200000; the caller's namespace root is host uid 201000" \
+	T userns-run --uid-map "0 1000 100" --gid-map "0 1000 100" --mountns -- $REQ "$D/alice" "$FS/dst"
+out=$(T userns-run --uid-map "0 1000 100" --gid-map "0 1000 100" --mountns -- \
+	sh -c "$REQ -v '$D/grp' '$FS/dst' && touch '$FS/dst/nested'" 2>&1)
+like "nested namespace inside alice's range may use an @alice mark" "$out" "uid map .100000 201000 100."
+is "  ... its root's file lands at the origin" "$(owner "$D/grp/nested")" "100000:100000"
+
+# fds beyond what the codec takes are closed, also past the control buffer
+# (MSG_CTRUNC: the kernel drops what does not fit).
+args=()
+for _ in $(seq 40); do args+=(--fd "opath:$D/img"); done
+refused "40 fds with one call" "ProtocolError.*too many file descriptors" \
+	varlink-raw "${args[@]}" "$SOCK" "$MOUNT"'{"fd":0,"path":"'"$D/img"'"}}'
+
+# A client trickling one byte a second is closed after 5 s without a whole
+# message; meanwhile everyone else is served.
+fds0=$(daemon_fds)
+varlink-raw --no-nul --trickle 1000 "$SOCK" '{"method":"org.varlink.service.GetInfo","parameters":{}}' \
+	>"$SM_TMP/trickle.out" 2>&1 &
+trickler=$!
+sleep 0.5
+ok "a trickling client does not hold up others" daemon_alive
+wait $trickler
+is "the trickling client was cut off without an answer" "$?" "3"
+ok "  ... and the daemon logged why" grep -q "no whole message in 5 s: closing" "$DLOG"
+is "  ... no fd leaked" "$(wait_fds "$fds0")" "$fds0"
+
+# Tenants' strings reach the admin's log escaped: no forged lines, no
+# terminal escapes.
+refused "a path with a newline and an escape sequence" "does not resolve" \
+	T varlink-raw --fd "opath:$D/img" "$SOCK" "$MOUNT"'{"fd":0,"path":"/nope\n\u001b[31mshiftmountd: FORGED"}}'
+ok "the log holds no raw escape character" sh -c "! grep -q \$'\\x1b' '$DLOG'"
+ok "the log holds no forged line" sh -c "! grep -q '^.\\[31mshiftmountd: FORGED' '$DLOG' && ! grep -q '^shiftmountd: FORGED' '$DLOG'"
+ok "the path is logged with \\x escapes" grep -qF '/nope\x0a\x1b[31mshiftmountd: FORGED' "$DLOG"
+
+daemon_stop
+done_testing
