@@ -473,7 +473,8 @@ write_report() {
 			echo "## 1b. \`shiftmount bind\` latency"
 			echo
 			echo "Fork, exec and mount, as a user runs it; $BIND_N binds per tree size in each of the $RUNS runs, the"
-			echo "sizes interleaved, each mount unmounted (untimed) before the next; percentiles over all samples."
+			echo "sizes interleaved ten binds at a time, each mount unmounted (untimed) before the next; percentiles"
+			echo "over all samples. Warm cache (the setup table above has the cold single binds)."
 			echo
 			echo "| entries in the tree | binds | p50 | p99 | max |"
 			echo "|---|---|---|---|---|"

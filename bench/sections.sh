@@ -87,8 +87,8 @@ section_setup() {
 
 # ---------------------------------------------------------------- 1b. bind latency
 # `shiftmount bind` as a user runs it (fork, exec, mount), BIND_N times per
-# tree size and run, sizes interleaved; each mount is unmounted (untimed)
-# before the next.  Samples pooled over the runs.
+# tree size and run (rounded up to tens), sizes interleaved; each mount is
+# unmounted (untimed) before the next.  Samples pooled over the runs.
 section_latency() {
 	local r n out
 	if [ -n "${STATUS[kernel]}" ]; then
@@ -99,15 +99,20 @@ section_latency() {
 	log "bind latency: $((BIND_N * RUNS)) binds per tree size"
 	mkdir -p "$FS/lat-m"
 	for n in $SETUP_SIZES; do : >"$W/lat.$n"; done
+	local chunk
 	for r in $(seq "$RUNS"); do
-		for n in $SETUP_SIZES; do
-			if out=$(logged "bind latency" "$BIN/latency" -n "$BIND_N" --raw --umount "$FS/lat-m" -- \
-				"$SM" bind "${SM_SHIFT_ARGS[@]}" "$FS/tree-$n" "$FS/lat-m"); then
-				grep '^sample' <<<"$out" | awk '{ print $2 }' >>"$W/lat.$n"
-			else
-				echo ERR >>"$W/lat.$n"
-			fi
-			stop_mount "$FS/lat-m"
+		# Sizes interleaved in chunks of 10 binds, so a change of the
+		# machine's load hits every size alike.
+		for chunk in $(seq $(((BIND_N + 9) / 10))); do
+			for n in $SETUP_SIZES; do
+				if out=$(logged "bind latency" "$BIN/latency" -n 10 --raw --umount "$FS/lat-m" -- \
+					"$SM" bind "${SM_SHIFT_ARGS[@]}" "$FS/tree-$n" "$FS/lat-m"); then
+					grep '^sample' <<<"$out" | awk '{ print $2 }' >>"$W/lat.$n"
+				else
+					echo ERR >>"$W/lat.$n"
+				fi
+				stop_mount "$FS/lat-m"
+			done
 		done
 	done
 }
