@@ -120,7 +120,7 @@ plot_setup() {
 	: >"$f"
 	for n in $SETUP_SIZES; do
 		printf '%s' "$n" >>"$f"
-		for t in kernel chown cp; do
+		for t in kernel chown cp fuse; do
 			printf ' %s' "$(agg "setup.$n" "$t" | awk '{ print $1, $2, $3 }')" >>"$f"
 		done
 		printf '\n' >>"$f"
@@ -130,6 +130,7 @@ set terminal pngcairo size 800,500 font "sans,10"
 set output "$IMG_DIR/setup-cost.png"
 set title "Making a tree appear shifted (cold cache, median and min–max of $RUNS runs)"
 set logscale xy
+set xrange [${SETUP_SIZES%% *} / 2.0 : ${SETUP_SIZES##* } * 2.0]
 set xlabel "entries in the tree"
 set ylabel "seconds"
 set key top left
@@ -137,7 +138,7 @@ set grid
 set datafile missing "NA"
 plot "$f" using 1:2:3:4 with yerrorlines lw 2 title "shiftmount bind", \
      "$f" using 1:5:6:7 with yerrorlines lw 2 title "chown -R + syncfs", \
-     "$f" using 1:8:9:10 with yerrorlines lw 2 title "cp -a + syncfs"
+     "$f" using 1:8:9:10 with yerrorlines lw 2 title "cp -a + syncfs"$([ -z "${STATUS[fuse]}" ] && printf ', \\\n     "%s" using 1:11:12:13 with yerrorlines lw 2 title "shiftfs-fuse mount"' "$f")
 EOF
 }
 
