@@ -12,7 +12,7 @@
  * --mnt and --mnt2 are two shifted mounts of --src with map SPEC (disk:host
  * extents, as `shiftmount bind --map`); --nosuid is a third with nosuid and
  * nodev; --circ one of --src with the swapping map --circ-map.  The map must
- * shift disk ids 0-3999 contiguously to host ids, and leave some host id
+ * map disk ids 0-3999, 1000-3999 in one piece, and leave some host id
  * unmapped (the caller that gets EOVERFLOW).
  *
  * Each case runs in a forked child (its own process group), switches
@@ -115,8 +115,7 @@ static const char *g_backend = "?", *g_fs = "?";
 static const char *g_src, *g_mnt, *g_mnt2, *g_nosuid, *g_circ, *g_circ_map;
 static struct map g_map, g_cmap;
 static int g_src_fd = -1, g_mnt_fd = -1, g_mnt2_fd = -1, g_nosuid_fd = -1, g_circ_fd = -1;
-static unsigned long g_base_u, g_base_g; /* host id of disk id 0 */
-static uid_t g_unm_u;			 /* a host uid the mount does not map */
+static uid_t g_unm_u; /* a host uid the mount does not map */
 static gid_t g_unm_g;
 static unsigned long g_dunm; /* a disk id the mount does not map */
 static uid_t g_ovu;
@@ -124,8 +123,9 @@ static gid_t g_ovg;
 static int g_res = -1;		/* where a case child sends its results */
 static const char *g_no_userns; /* why user namespaces cannot be made, or NULL */
 
-#define HU(d) ((uid_t)(g_base_u + (d)))
-#define HG(d) ((gid_t)(g_base_g + (d)))
+/* The host id of disk id d (check_map made sure it has one). */
+#define HU(d) ((uid_t)d2h(g_map.u, g_map.nu, (d)))
+#define HG(d) ((gid_t)d2h(g_map.g, g_map.ng, (d)))
 /* A user with no mapping and no relation to any disk id the cases use. */
 #define STRANGER 54321u
 
@@ -645,7 +645,7 @@ static void c_overflow_user(void *arg)
 static void case_ownership(void)
 {
 	struct wd w = workdir("c01", 0, 0, 0755);
-	char map[64];
+	char map[64], gmap[64];
 	int fd;
 
 	src_file(w.s, "root", 0, 0, 0644);
@@ -695,7 +695,8 @@ static void case_ownership(void)
 	sub(c_overflow_user, &w);
 
 	snprintf(map, sizeof(map), "0 %u 1000", HU(0));
-	in_userns(map, map, 0, 0, c_ownership_ns, &w.m);
+	snprintf(gmap, sizeof(gmap), "0 %u 1000", HG(0));
+	in_userns(map, gmap, 0, 0, c_ownership_ns, &w.m);
 }
 
 /* 2 */
@@ -1862,19 +1863,20 @@ static void case_setattr(void)
 struct as_user {
 	struct wd *w;
 	uid_t uid;
+	gid_t gid;
 	void (*fn)(struct wd *w, uid_t uid);
 };
 
 static void c_as_user(void *arg)
 {
 	struct as_user *a = arg;
-	become(a->uid, a->uid, 0, NULL, 0);
+	become(a->uid, a->gid, 0, NULL, 0);
 	a->fn(a->w, a->uid);
 }
 
-static void run_as(struct wd *w, uid_t uid, void (*fn)(struct wd *, uid_t))
+static void run_as(struct wd *w, uid_t uid, gid_t gid, void (*fn)(struct wd *, uid_t))
 {
-	struct as_user a = {w, uid, fn};
+	struct as_user a = {w, uid, gid, fn};
 	sub(c_as_user, &a);
 }
 
@@ -1919,21 +1921,21 @@ static void case_sticky(void)
 	src_file(w.s, "f2000b", 2000, 2000, 0666);
 	src_file(w.s, "f2000c", 2000, 2000, 0666);
 	src_file(w.s, "f3000", 3000, 3000, 0666);
-	run_as(&w, HU(3000), sticky_stranger);
+	run_as(&w, HU(3000), HG(3000), sticky_stranger);
 	if (h2d(g_map.u, g_map.nu, 2000) != 2000)
-		run_as(&w, 2000, sticky_raw);
+		run_as(&w, 2000, 2000, sticky_raw);
 	expect_owner(w.s, "f2000", 0, 2000, 2000, "the refused operations left the file");
-	run_as(&w, HU(2000), sticky_owner);
+	run_as(&w, HU(2000), HG(2000), sticky_owner);
 	expect_absent(w.s, "f2000", "the owner's unlink removed it from disk");
 	expect_owner(w.s, "renamed", 0, 2000, 2000, "the renamed file keeps disk owner 2000");
-	run_as(&w, HU(1000), sticky_dirowner);
+	run_as(&w, HU(1000), HG(1000), sticky_dirowner);
 	expect_absent(w.s, "f3000", "the directory owner's unlink removed it");
 
 	/* The overflow id that such a directory shows is nobody's. */
 	src_mkdir(w.s, "unmapped-sticky", (uid_t)g_dunm, (gid_t)g_dunm, 01777);
 	src_file(w.s, "unmapped-sticky/f", 2000, 2000, 0666);
-	run_as(&w, g_ovu, sticky_unmapped_dir);
-	run_as(&w, HU(2000), sticky_unmapped_dir);
+	run_as(&w, g_ovu, g_ovg, sticky_unmapped_dir);
+	run_as(&w, HU(2000), HG(2000), sticky_unmapped_dir);
 	expect_owner(w.s, "unmapped-sticky/f", 0, 2000, 2000, "the file is still there");
 }
 
@@ -1987,11 +1989,11 @@ static void case_protected_symlinks(void)
 	src_symlink(w.s, "l2000", "t", 2000, 2000);
 	src_symlink(w.s, "l1000", "t", 1000, 1000);
 	src_symlink(w.s, "lunm", "t", (uid_t)g_dunm, (gid_t)g_dunm);
-	run_as(&w, HU(2000), symlinks_owner);
-	run_as(&w, HU(3000), symlinks_stranger);
+	run_as(&w, HU(2000), HG(2000), symlinks_owner);
+	run_as(&w, HU(3000), HG(3000), symlinks_stranger);
 	if (h2d(g_map.u, g_map.nu, 2000) != 2000)
-		run_as(&w, 2000, symlinks_raw);
-	run_as(&w, g_ovu, symlinks_overflow);
+		run_as(&w, 2000, 2000, symlinks_raw);
+	run_as(&w, g_ovu, g_ovg, symlinks_overflow);
 }
 
 /* 14 */
@@ -2039,7 +2041,7 @@ static void case_hardlinks(void)
 
 	src_file(w.s, "f", 2000, 2001, 0644);
 	src_file(w.s, "unmapped", (uid_t)g_dunm, (gid_t)g_dunm, 0644);
-	run_as(&w, HU(2000), links_owner);
+	run_as(&w, HU(2000), HG(2000), links_owner);
 	if (fstatat(w.s, "h1", &st, 0) == 0) {
 		check(st.st_nlink == 2, "on disk the file has 2 links (got %lu)",
 		      (unsigned long)st.st_nlink);
@@ -2050,7 +2052,7 @@ static void case_hardlinks(void)
 	if (fstatat(w.m, "h1", &st, 0) == 0)
 		check(st.st_nlink == 2, "through the mount nlink is 2 (got %lu)",
 		      (unsigned long)st.st_nlink);
-	run_as(&w, HU(3000), links_stranger);
+	run_as(&w, HU(3000), HG(3000), links_stranger);
 	expect_ok(unlinkat(w.m, "h1", 0), "unlink one name through the mount");
 	if (fstatat(w.m, "f", &st, 0) == 0)
 		check(st.st_nlink == 1, "the other name shows nlink 1 at once (got %lu)",
@@ -2405,8 +2407,8 @@ static void case_circular(void)
 	expect_owner(w.s, "g", 0, 1000, 1000, "lands on disk as 1000:1000");
 	expect_errno(fchownat(c, "g", 1002, (gid_t)-1, 0), EOVERFLOW,
 		     "chown to host 1002 (unmapped) is refused");
-	run_as(&w, 1000, circ_create);
-	run_as(&w, 1001, circ_create);
+	run_as(&w, 1000, 1000, circ_create);
+	run_as(&w, 1001, 1001, circ_create);
 	expect_owner(w.s, "by1000", 0, 1001, 1001, "host 1000's new file is disk 1001:1001");
 	expect_owner(w.s, "by1001", 0, 1000, 1000, "host 1001's new file is disk 1000:1000");
 	close(c);
@@ -2620,20 +2622,20 @@ static void run_case(const struct tcase *c)
 		ok(0, "[%s %s] %02d %s: reported nothing", g_backend, g_fs, c->num, c->name);
 }
 
-/* The mount must shift disk 0-3999 contiguously and leave some host id out. */
+/* The mount must map disk ids 0-3999, 1000-3999 in one piece (the user
+ * namespaces of the cases take slices of it), and leave some host id out. */
 static const char *check_map(void)
 {
 	static const unsigned long cand[] = {0, 1, 2, 3, 5, 7, 65533, 4000000000ul};
-	long bu = d2h(g_map.u, g_map.nu, 0), bg = d2h(g_map.g, g_map.ng, 0);
+	long bu = d2h(g_map.u, g_map.nu, 1000), bg = d2h(g_map.g, g_map.ng, 1000);
 
-	if (bu < 0 || bg < 0)
-		return "the map must map disk id 0";
-	for (unsigned long i = 0; i < 4000; i++)
-		if (d2h(g_map.u, g_map.nu, i) != bu + (long)i ||
-		    d2h(g_map.g, g_map.ng, i) != bg + (long)i)
-			return "the map must shift disk ids 0-3999 contiguously";
-	g_base_u = (unsigned long)bu;
-	g_base_g = (unsigned long)bg;
+	for (unsigned long i = 0; i < 4000; i++) {
+		long u = d2h(g_map.u, g_map.nu, i), g = d2h(g_map.g, g_map.ng, i);
+		if (u < 0 || g < 0)
+			return "the map must map disk ids 0-3999";
+		if (i >= 1000 && (u != bu + (long)(i - 1000) || g != bg + (long)(i - 1000)))
+			return "the map must shift disk ids 1000-3999 in one piece";
+	}
 	g_unm_u = (uid_t)-1;
 	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
 		if (h2d(g_map.u, g_map.nu, cand[i]) < 0 && h2d(g_map.g, g_map.ng, cand[i]) < 0) {

@@ -8,7 +8,8 @@
 #
 # Each run gets four mounts of one source tree: the shifted mount, a second
 # one with the same map (EXDEV between the two), a nosuid,nodev one, and one
-# whose map swaps disk ids 1000 and 1001.  fs.protected_symlinks is set to 1
+# whose map swaps disk ids 1000 and 1001.  On tmpfs (CONFORMANCE_SPLIT_FS)
+# each backend runs once more with uids in two extents and gids elsewhere.  fs.protected_symlinks is set to 1
 # for the run if it is 0, and put back.
 if [ -z "${SM_PRIVATE_NS:-}" ]; then
 	SM_PRIVATE_NS=1 exec unshare -m --propagation private "$0" "$@"
@@ -16,9 +17,12 @@ fi
 . "${SM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/lib.sh"
 
 MAP="b:0:10000:10000"
+# uids in two extents, gids elsewhere: lookups across extents and kinds.
+SPLIT_MAP="u:0:10000:1000 u:1000:20000:3000 g:0:40000:4000"
 CIRC_MAP="b:1000:1001:1 b:1001:1000:1"
 KERNEL_FS=${CONFORMANCE_KERNEL_FS-"ext4 xfs btrfs tmpfs"}
 FUSE_FS=${CONFORMANCE_FUSE_FS-"ext4 xfs btrfs tmpfs"}
+SPLIT_FS=${CONFORMANCE_SPLIT_FS-"tmpfs"}
 PROG=$SM_BUILD/tests/integration/conformance
 FUSE_BIN=$SM_BUILD/bin/shiftfs-fuse
 
@@ -160,25 +164,26 @@ unmount_all() { # DIR...
 }
 at_exit 'for p in "${FUSE_PIDS[@]}"; do kill -9 "$p"; done'
 
-run_one() { # BACKEND FS FSROOT
-	local be=$1 fs=$2 root=$3 src base m
-	src=$root/src-$be
-	base=$SM_TMP/mnt-$fs-$be
+run_one() { # BACKEND FS FSROOT [MAP LABEL]
+	local be=$1 fs=$2 root=$3 map=${4:-$MAP} label=${5:-} src base m
+	src=$root/src-$be$label
+	base=$SM_TMP/mnt-$fs-$be$label
+	fs=$fs$label
 	mkdir -p "$src" "$base"
 	local main=$be
 	[ "$be" = fuse ] && main=fuse-bind
-	if ! mount_shifted "$main" "$MAP" "$src" "$base/main"; then
-		_tap 1 "[$be $fs] make the shifted mount of $src (map $MAP)"
+	if ! mount_shifted "$main" "$map" "$src" "$base/main"; then
+		_tap 1 "[$be $fs] make the shifted mount of $src (map $map)"
 		unmount_all "$base/main"
 		return
 	fi
-	local args=(--map "$MAP" --src "$src" --mnt "$base/main")
-	if mount_shifted "$be" "$MAP" "$src" "$base/second"; then
+	local args=(--map "$map" --src "$src" --mnt "$base/main")
+	if mount_shifted "$be" "$map" "$src" "$base/second"; then
 		args+=(--mnt2 "$base/second")
 	else
 		_tap 1 "[$be $fs] make a second shifted mount"
 	fi
-	if mount_shifted "$be" "$MAP" "$src" "$base/nosuid" nosuid,nodev; then
+	if mount_shifted "$be" "$map" "$src" "$base/nosuid" nosuid,nodev; then
 		args+=(--nosuid "$base/nosuid")
 	else
 		_tap 1 "[$be $fs] make a nosuid,nodev shifted mount"
@@ -215,12 +220,16 @@ for fs in ext4 xfs btrfs tmpfs; do
 		skip "[$fs] cannot make a scratch $fs filesystem"
 		continue
 	fi
+	want_s=0
+	[[ " $SPLIT_FS " == *" $fs "* ]] && want_s=1
 	if [ $want_k = 1 ]; then
 		run_one kernel "$fs" "$root"
+		[ $want_s = 1 ] && run_one kernel "$fs" "$root" "$SPLIT_MAP" -split
 	fi
 	if [ $want_f = 1 ]; then
 		if [ -x "$FUSE_BIN" ]; then
 			run_one fuse "$fs" "$root"
+			[ $want_s = 1 ] && run_one fuse "$fs" "$root" "$SPLIT_MAP" -split
 		else
 			"$PROG" --backend fuse --fs "$fs" --first 1 \
 				--skip-all "shiftfs-fuse not built" >"$SM_TMP/out.skip" 2>&1
