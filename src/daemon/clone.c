@@ -112,7 +112,10 @@ static int check_submounts(int procfd, const struct sm_mark *top, char *what, si
 		if ((uint64_t)id == root.stx_mnt_id)
 			continue;
 		unescape(mp);
-		if (!submount_ok(mp, id, top)) {
+		/* A FUSE server may never answer: refuse it untouched. */
+		const char *sep = strstr(line, " - ");
+		int fuse = sep && !strncmp(sep + 3, "fuse", 4);
+		if (fuse || !submount_ok(mp, id, top)) {
 			snprintf(what, len, "%.200s", mp);
 			r = -SUBMOUNT_UNMARKED;
 		}

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * shiftmountd: the privileged delegation service.  One thread, one poll
- * loop: connections are read without blocking, each complete call is
- * answered at once (a Mount takes a few milliseconds: two short-lived
- * children), a slow or silent client only holds its own connection until
+ * shiftmountd: the privileged delegation service.  One poll loop reads
+ * connections without blocking and answers introspection at once; each
+ * Mount call runs in a worker process, because checking a source touches
+ * filesystems a tenant controls (a stopped FUSE server answers nothing for
+ * seconds, until the inspection times out).  Workers are few, and few per
+ * principal (a container's top-level user namespace, or the uid that owns a
+ * user's namespaces), so that one tenant's stuck requests never hold up
+ * another's.  A slow or silent client only holds its own connection until
  * the idle timeout.  Logs every decision to stderr.
  */
 #include <fcntl.h>
@@ -13,12 +17,14 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
+#include <linux/nsfs.h>
 
 #include "shiftmountd.h"
 #include "util.h"
@@ -28,6 +34,8 @@
 #define MESSAGE_MS	    5000 /* a message must arrive whole within this */
 #define SEND_TIMEOUT	    2
 #define SD_LISTEN_FDS_START 3
+#define MAX_WORKERS	    32
+#define MAX_WORKERS_PER	    4 /* per principal */
 
 struct daemon_config daemon_config = {
 	.subuid = SM_SUBUID_PATH,
@@ -40,31 +48,39 @@ struct conn {
 	struct sm_proto_buf buf;
 	int64_t last;
 	int64_t started; /* when the first byte of the pending message came */
+	uint64_t principal;
+	pid_t worker;	      /* > 0: a worker answers a Mount of this connection */
+	json_object *pending; /* a Mount waiting for a free worker */
+	int pfds[SM_PROTO_MAX_FDS];
+	unsigned pnfds;
 };
 
 static struct conn conns[MAX_CONNS];
-static unsigned n_conns;
+static unsigned n_conns, n_workers;
 
 /* Log lines carry tenants' strings (paths, names, methods): control
  * characters, C1 controls included, are written as \xNN so that no one can
  * forge a line or send escapes to an admin's terminal. */
 void log_msg(const char *fmt, ...)
 {
-	char buf[8192];
+	char buf[8192], out[8192 * 4 + 32];
+	size_t o = 0;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fputs("shiftmountd: ", stderr);
+	o += (size_t)snprintf(out, sizeof(out), "shiftmountd: ");
 	for (const unsigned char *s = (const unsigned char *)buf; *s; s++) {
 		if (*s < 0x20 || *s == 0x7f)
-			fprintf(stderr, "\\x%02x", *s);
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", *s);
 		else if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
-			fprintf(stderr, "\\xc2\\x%02x", *++s);
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\xc2\\x%02x", *++s);
 		else
-			fputc(*s, stderr);
+			out[o++] = (char)*s;
 	}
-	fputc('\n', stderr);
+	out[o++] = '\n';
+	/* One write: workers log concurrently. */
+	(void)!write(STDERR_FILENO, out, o);
 }
 
 static int64_t now_ms(void)
@@ -167,7 +183,55 @@ static void conn_close(unsigned i)
 {
 	close(conns[i].fd);
 	sm_proto_buf_free(&conns[i].buf);
+	json_object_put(conns[i].pending);
+	for (unsigned k = 0; k < conns[i].pnfds; k++)
+		close(conns[i].pfds[k]);
 	conns[i] = conns[--n_conns];
+}
+
+/* Who a connection counts against: the top-level user namespace of its
+ * peer (a container cannot leave it, however deep it nests), or a uid (the
+ * peer's in the initial namespace, or the owner of a user's namespaces). */
+static uint64_t principal_of(int fd)
+{
+	struct ucred cr = {.uid = (uid_t)-1};
+	socklen_t sl = sizeof(cr);
+	int pidfd = -EBADF;
+	(void)getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl);
+	sl = sizeof(pidfd);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &sl) < 0)
+		return cr.uid;
+	int ns = ioctl(pidfd, PIDFD_GET_USER_NAMESPACE, 0);
+	close(pidfd);
+	uint64_t key = cr.uid;
+	for (int depth = 0; ns >= 0 && depth < 40 && sm_userns_is_initial(ns) == 0; depth++) {
+		int parent = ioctl(ns, NS_GET_PARENT);
+		if (parent < 0)
+			break;
+		if (sm_userns_is_initial(parent) == 1) {
+			uid_t owner = 0;
+			struct stat st;
+			if (ioctl(ns, NS_GET_OWNER_UID, &owner) == 0 && owner != 0)
+				key = owner;
+			else if (fstat(ns, &st) == 0)
+				key = (1ULL << 63) | st.st_ino;
+			close(parent);
+			break;
+		}
+		close(ns);
+		ns = parent;
+	}
+	if (ns >= 0)
+		close(ns);
+	return key;
+}
+
+static int worker_free(const struct conn *c)
+{
+	unsigned mine = 0;
+	for (unsigned i = 0; i < n_conns; i++)
+		mine += conns[i].worker > 0 && conns[i].principal == c->principal;
+	return n_workers < MAX_WORKERS && mine < MAX_WORKERS_PER;
 }
 
 static void send_protocol_error(int fd, const char *reason)
@@ -178,8 +242,95 @@ static void send_protocol_error(int fd, const char *reason)
 	json_object_put(e);
 }
 
-/* Read what there is and answer every complete call; 0 to keep the
- * connection, -1 to close it. */
+static void answer(int fd, json_object *msg, int *fds, unsigned nfds)
+{
+	int out = -EBADF, oneway = 0;
+	json_object *reply = varlink_dispatch(fd, msg, fds, nfds, &out, &oneway);
+	if (reply && !oneway)
+		(void)sm_proto_send(fd, reply, &out, out >= 0 ? 1 : 0);
+	sm_closep(&out);
+	json_object_put(reply);
+}
+
+static int is_mount_call(json_object *msg)
+{
+	json_object *m = NULL;
+	return json_object_object_get_ex(msg, "method", &m) &&
+	       json_object_is_type(m, json_type_string) &&
+	       !strcmp(json_object_get_string(m), SM_DELEGATE_INTERFACE ".Mount");
+}
+
+/* A worker answers the Mount; the connection waits for it.  Consumes msg
+ * and fds. */
+static void start_worker(struct conn *c, json_object *msg, int *fds, unsigned nfds)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		answer(c->fd, msg, fds, nfds);
+		_exit(0);
+	}
+	if (pid < 0) {
+		answer(c->fd, msg, fds, nfds); /* in line, as a last resort */
+	} else {
+		for (unsigned k = 0; k < nfds; k++)
+			close(fds[k]);
+		c->worker = pid;
+		n_workers++;
+	}
+	json_object_put(msg);
+}
+
+/* Answer the complete calls in the buffer, in order, until one needs a
+ * worker; 0 to keep the connection, -1 to close it. */
+static int conn_process(struct conn *c)
+{
+	if (c->worker > 0)
+		return 0;
+	if (c->pending) {
+		if (!worker_free(c))
+			return 0;
+		json_object *msg = c->pending;
+		c->pending = NULL;
+		unsigned n = c->pnfds;
+		c->pnfds = 0;
+		start_worker(c, msg, c->pfds, n);
+		return 0;
+	}
+	for (;;) {
+		json_object *msg = NULL;
+		int fds[SM_PROTO_MAX_FDS];
+		unsigned nfds = 0;
+		int r = sm_proto_next(&c->buf, &msg, fds, &nfds);
+		if (r == 0)
+			return 0;
+		/* What is left starts the next message. */
+		c->started = now_ms();
+		if (r < 0) {
+			const char *why = r == -EMSGSIZE       ? "message longer than 65536 bytes"
+					  : r == -EILSEQ       ? "message is not valid UTF-8"
+					  : r == -ETOOMANYREFS ? "too many file descriptors"
+							       : "message is not one JSON object";
+			log_msg("fd %d: protocol error: %s", c->fd, why);
+			send_protocol_error(c->fd, why);
+			return -1;
+		}
+		if (is_mount_call(msg)) {
+			if (worker_free(c)) {
+				start_worker(c, msg, fds, nfds);
+			} else {
+				c->pending = msg;
+				memcpy(c->pfds, fds, nfds * sizeof(int));
+				c->pnfds = nfds;
+			}
+			return 0;
+		}
+		answer(c->fd, msg, fds, nfds);
+		json_object_put(msg);
+	}
+}
+
+/* Read what there is and answer what can be; 0 to keep the connection, -1
+ * to close it. */
 static int conn_input(struct conn *c)
 {
 	int r = sm_proto_recv(c->fd, &c->buf);
@@ -197,32 +348,19 @@ static int conn_input(struct conn *c)
 	c->last = now_ms();
 	if (had == 0)
 		c->started = c->last;
-	for (;;) {
-		json_object *msg = NULL;
-		int fds[SM_PROTO_MAX_FDS];
-		unsigned nfds = 0;
-		r = sm_proto_next(&c->buf, &msg, fds, &nfds);
-		if (r == 0)
-			return 0;
-		/* What is left starts the next message. */
-		c->started = now_ms();
-		if (r < 0) {
-			const char *why = r == -EMSGSIZE       ? "message longer than 65536 bytes"
-					  : r == -EILSEQ       ? "message is not valid UTF-8"
-					  : r == -ETOOMANYREFS ? "too many file descriptors"
-							       : "message is not one JSON object";
-			log_msg("fd %d: protocol error: %s", c->fd, why);
-			send_protocol_error(c->fd, why);
-			return -1;
-		}
-		int out = -EBADF, oneway = 0;
-		json_object *reply = varlink_dispatch(c->fd, msg, fds, nfds, &out, &oneway);
-		if (reply && !oneway)
-			(void)sm_proto_send(c->fd, reply, &out, out >= 0 ? 1 : 0);
-		sm_closep(&out);
-		json_object_put(reply);
-		json_object_put(msg);
-	}
+	return conn_process(c);
+}
+
+static void reap_workers(void)
+{
+	pid_t pid;
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		for (unsigned i = 0; i < n_conns; i++)
+			if (conns[i].worker == pid) {
+				conns[i].worker = 0;
+				conns[i].last = conns[i].started = now_ms();
+				n_workers--;
+			}
 }
 
 static void accept_all(int lfd)
@@ -240,8 +378,7 @@ static void accept_all(int lfd)
 		struct timeval tv = {.tv_sec = SEND_TIMEOUT};
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		struct conn *c = &conns[n_conns++];
-		c->fd = fd;
-		c->last = now_ms();
+		*c = (struct conn){.fd = fd, .last = now_ms(), .principal = principal_of(fd)};
 		sm_proto_buf_init(&c->buf);
 	}
 }
@@ -332,6 +469,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	_cleanup_close_ int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -349,33 +487,44 @@ int main(int argc, char **argv)
 		pfd[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = lfd, .events = POLLIN};
 		unsigned n = n_conns;
+		/* A connection waiting for its worker is not read meanwhile. */
 		for (unsigned i = 0; i < n; i++)
-			pfd[i + 2] = (struct pollfd){.fd = conns[i].fd, .events = POLLIN};
+			pfd[i + 2] = (struct pollfd){
+				.fd = conns[i].worker > 0 || conns[i].pending ? -1 : conns[i].fd,
+				.events = POLLIN};
 		int r = poll(pfd, n + 2, 1000);
 		if (r < 0 && errno != EINTR) {
 			log_msg("poll: %s", strerror(errno));
 			break;
 		}
-		if (r > 0 && (pfd[0].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
-			    si.ssi_signo != SIGHUP) {
+		struct signalfd_siginfo si;
+		while (r > 0 && (pfd[0].revents & POLLIN) &&
+		       read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo != SIGHUP && si.ssi_signo != SIGCHLD) {
 				log_msg("signal %u: exiting", si.ssi_signo);
 				running = 0;
 			}
 		}
+		reap_workers();
 		/* Walk backwards: closing moves the last connection into i. */
 		int64_t t = now_ms();
 		for (unsigned i = n; i-- > 0;) {
+			struct conn *cn = &conns[i];
 			int close_it = 0;
-			if (r > 0 && pfd[i + 2].revents)
-				close_it = conn_input(&conns[i]) < 0;
-			else if (t - conns[i].last > IDLE_MS)
+			if (cn->worker > 0)
+				continue;
+			if (cn->pending)
+				close_it = conn_process(cn) < 0;
+			else if (r > 0 && pfd[i + 2].revents)
+				close_it = conn_input(cn) < 0;
+			else if (cn->buf.len > 0)
+				close_it = conn_process(cn) < 0; /* calls behind a finished Mount */
+			else if (t - cn->last > IDLE_MS)
 				close_it = 1;
 			/* Trickling a byte now and then is not being busy. */
-			if (!close_it && conns[i].buf.len > 0 &&
-			    t - conns[i].started > MESSAGE_MS) {
-				log_msg("fd %d: no whole message in %d s: closing", conns[i].fd,
+			if (!close_it && cn->worker == 0 && !cn->pending && cn->buf.len > 0 &&
+			    t - cn->started > MESSAGE_MS) {
+				log_msg("fd %d: no whole message in %d s: closing", cn->fd,
 					MESSAGE_MS / 1000);
 				close_it = 1;
 			}

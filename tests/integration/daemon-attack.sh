@@ -122,6 +122,46 @@ is "the trickling client was cut off without an answer" "$?" "3"
 ok "  ... and the daemon logged why" grep -q "no whole message in 5 s: closing" "$DLOG"
 is "  ... no fd leaked" "$(wait_fds "$fds0")" "$fds0"
 
+# One tenant's stuck requests do not hold up another's: 40 requests for a
+# directory on a FUSE filesystem whose server is stopped (each would take
+# the 5 s inspection timeout) from one container; meanwhile another
+# container's request is answered at once.  Mount calls run in workers, at
+# most 4 per container.
+mkdir -p "$D/hang"
+bindfs -f -o allow_other "$D/img" "$D/hang" 2>/dev/null &
+fusepid=$!
+for _ in $(seq 100); do grep -q " $D/hang " /proc/self/mountinfo && break; sleep 0.05; done
+if grep -q " $D/hang " /proc/self/mountinfo; then
+	at_exit "umount -l '$D/hang' 2>/dev/null"
+	kill -STOP "$fusepid"
+	at_exit "kill -CONT $fusepid 2>/dev/null"
+	fds0=$(idle_fds)
+	sig0=$(mountinfo_sig)
+	tenant 200000 sh -c "for i in \$(seq 40); do $REQ '$D/hang' '$FS/dst' >/dev/null 2>&1 & done; wait" &
+	hog=$!
+	sleep 1
+	t0=$(date +%s%N)
+	out=$(tenant 300000 sh -c "$REQ '$D/img' '$FS/dst' && echo GRANTED" 2>&1)
+	t1=$(date +%s%N)
+	like "another container's request is granted while one is stuck" "$out" "GRANTED"
+	ok "  ... within 3 s ($(((t1 - t0) / 1000000)) ms)" test $(((t1 - t0) / 1000000)) -lt 3000
+	ok "  ... and introspection is answered" daemon_alive
+	# (The kernel cannot idmap this FUSE mount; either refusal will do, at once.)
+	t0=$(date +%s%N)
+	out=$(tenant 200000 sh -c "timeout 3 mount --bind '$D/hang' '$D/img/sub' && $REQ -r '$D/img' '$FS/dst'" 2>&1)
+	t1=$(date +%s%N)
+	like "-r with the stopped FUSE filesystem bind-mounted under the marked directory: refused" \
+		"$out" "request .*img: refused"
+	ok "  ... without waiting on the FUSE server" test $(((t1 - t0) / 1000000)) -lt 3000
+	kill -CONT "$fusepid"
+	wait $hog
+	is "the stuck requests: no fd leaked" "$(wait_fds "$fds0")" "$fds0"
+	is "the stuck requests: nothing mounted" "$(mountinfo_sig)" "$sig0"
+	ok "  ... they were refused" grep -q "hang: refused" "$DLOG"
+else
+	skip "bindfs cannot mount here: no stuck-request test"
+fi
+
 # Tenants' strings reach the admin's log escaped: no forged lines, no
 # terminal escapes.
 refused "a path with a newline and an escape sequence" "does not resolve" \

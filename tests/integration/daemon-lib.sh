@@ -43,6 +43,16 @@ daemon_alive() {
 
 daemon_fds() { ls "/proc/$DPID/fd" | wc -l; }
 
+# The fd count once the last client's connection is closed (the listening
+# socket is the daemon's only socket then).
+idle_fds() {
+	for _ in $(seq 150); do
+		[ "$(ls -l "/proc/$DPID/fd" | grep -c 'socket:')" -le 1 ] && break
+		sleep 0.02
+	done
+	daemon_fds
+}
+
 # Wait for the daemon to see the last client go: its fd count settles.
 wait_fds() { # WANT
 	local n
@@ -69,7 +79,7 @@ TENANT_TRY='before=$(cut -d" " -f5 /proc/self/mountinfo | sort | md5sum); "$@"; 
 refused() { # DESC REGEX CMD...
 	local desc=$1 re=$2 out rc fds0 fds1 sig0 sig1
 	shift 2
-	fds0=$(daemon_fds)
+	fds0=$(idle_fds)
 	sig0=$(mountinfo_sig)
 	out=$("$@" 2>&1)
 	rc=$?
