@@ -36,6 +36,7 @@
 #define SD_LISTEN_FDS_START 3
 #define MAX_WORKERS	    32
 #define MAX_WORKERS_PER	    4 /* per principal */
+#define MAX_CONNS_PER	    64
 
 struct daemon_config daemon_config = {
 	.subuid = SM_SUBUID_PATH,
@@ -377,8 +378,18 @@ static void accept_all(int lfd)
 		}
 		struct timeval tv = {.tv_sec = SEND_TIMEOUT};
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		uint64_t who = principal_of(fd);
+		unsigned mine = 0;
+		for (unsigned i = 0; i < n_conns; i++)
+			mine += conns[i].principal == who;
+		if (mine >= MAX_CONNS_PER) {
+			send_protocol_error(fd, "too many connections from you; try again");
+			close(fd);
+			log_msg("refused a connection: %u open from its principal", mine);
+			continue;
+		}
 		struct conn *c = &conns[n_conns++];
-		*c = (struct conn){.fd = fd, .last = now_ms(), .principal = principal_of(fd)};
+		*c = (struct conn){.fd = fd, .last = now_ms(), .principal = who};
 		sm_proto_buf_init(&c->buf);
 	}
 }

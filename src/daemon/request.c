@@ -150,6 +150,14 @@ static int source_by_path(const struct peer *p, const struct sm_delegate_request
 static int source_by_name(const char *name, int *ret_fd, struct outcome *o)
 {
 	_cleanup_free_ char *path = NULL;
+	struct stat st;
+	/* Whoever may write the registry may name any marked directory. */
+	if (stat(daemon_config.registry, &st) == 0 && (st.st_uid != 0 || (st.st_mode & 022))) {
+		refuse(o, ERR_NO_SUCH_NAME,
+		       "the registry %s is writable by others than root: names are not honoured",
+		       daemon_config.registry);
+		return -EPERM;
+	}
 	int r = sm_registry_lookup(daemon_config.registry, name, &path);
 	if (r < 0) {
 		refuse(o, ERR_NO_SUCH_NAME, "no mark named \"%s\" is registered", name);

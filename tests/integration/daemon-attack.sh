@@ -162,6 +162,36 @@ else
 	skip "bindfs cannot mount here: no stuck-request test"
 fi
 
+# One container holding connections open gets at most 64 of them; the
+# others are still served.
+fds0=$(idle_fds)
+tenant 200000 sh -c "for i in \$(seq 70); do varlink-raw --no-nul --stall 3 '$SOCK' '{' & done; wait" &
+flood=$!
+for _ in $(seq 100); do grep -q "refused a connection: 64 open from its principal" "$DLOG" && break; sleep 0.05; done
+ok "a container's 65th open connection is refused" grep -q "refused a connection: 64 open from its principal" "$DLOG"
+out=$(tenant 300000 sh -c "$REQ '$D/img' '$FS/dst' && echo GRANTED" 2>&1)
+like "  ... while another container is served" "$out" "GRANTED"
+wait $flood
+is "  ... no fd leaked once they are gone" "$(wait_fds "$fds0")" "$fds0"
+
+# Whoever may write the registry may point a name anywhere: a registry
+# writable by others than root is not honoured.
+chmod 777 "$REG"
+refused "by name, registry writable by everyone" "writable by others than root: names are not honoured" \
+	T $REQ --name grp "$FS/dst"
+chmod 755 "$REG"
+
+# A tenant cannot enter another tenant's user namespace: its /proc/PID/ns
+# is not even open to it, and setns needs CAP_SYS_ADMIN over the target.
+tenant 300000 sleep 5 &
+other=$!
+sleep 0.3
+opid=$(pgrep -n -P "$other" sleep || echo "$other")
+out=$(tenant 200000 nsenter --user --target "$opid" true 2>&1; echo "rc=$?")
+like "a tenant cannot join another tenant's user namespace" "$out" "Permission denied.*rc=1"
+kill "$other" 2>/dev/null
+wait "$other" 2>/dev/null
+
 # Tenants' strings reach the admin's log escaped: no forged lines, no
 # terminal escapes.
 refused "a path with a newline and an escape sequence" "does not resolve" \
