@@ -1,0 +1,89 @@
+#!/bin/bash
+# The mount-count limit met by a tenant: its own mount namespace is full
+# (mount-max), it asks shiftmountd for a mark, and the attach fails with
+# ENOSPC, explained as the mount table being full (not the disk), with
+# nothing attached; the daemon keeps serving.  As in fault-mountmax.sh the
+# global limit is only lowered to the count of a namespace filled far above
+# every other one, for the moment of the attempt, and always restored.
+. "$SM_SRC/tests/lib/lib.sh"
+
+command -v shiftmountd >/dev/null || { skip "shiftmountd not built"; done_testing; exit; }
+max_file=/proc/sys/fs/mount-max
+[ -w $max_file ] || { skip "$max_file is not writable"; done_testing; exit; }
+orig=$(cat $max_file)
+at_exit "echo $orig > $max_file"
+others=0
+for p in /proc/[0-9]*; do
+	n=$(wc -l <"$p/mountinfo" 2>/dev/null) || continue
+	[ "${n:-0}" -gt $others ] && others=$n
+done
+want=$((others * 4 > 1000 ? others * 4 : 1000))
+[ $want -lt "$orig" ] || { skip "mount-max $orig leaves no room for the test"; done_testing; exit; }
+
+chmod 755 "$SM_TMP"
+FS=$(scratch_fs tmpfs 16) || { skip "no tmpfs"; done_testing; exit; }
+chmod 755 "$FS"
+REG=$SM_TMP/registry SOCK=$SM_TMP/shiftmountd.sock DLOG=$SM_TMP/shiftmountd.log
+printf 'alice:200000:65536\n' >"$SM_TMP/subuid"
+cp "$SM_TMP/subuid" "$SM_TMP/subgid"
+export SHIFTMOUNT_REGISTRY=$REG SHIFTMOUNT_SOCKET=$SOCK
+mkdir -p "$FS/img" "$FS/dst" "$FS/fill"
+chown 100000:100000 "$FS/img"
+chown 200000:200000 "$FS/fill"
+shiftmount mark --origin 100000 --by @alice --name img "$FS/img" >/dev/null || {
+	skip "cannot mark"
+	done_testing
+	exit
+}
+shiftmountd --socket "$SOCK" --registry "$REG" --subuid "$SM_TMP/subuid" \
+	--subgid "$SM_TMP/subgid" --config /dev/null 2>>"$DLOG" &
+DPID=$!
+at_exit "kill $DPID 2>/dev/null; wait $DPID 2>/dev/null"
+for _ in $(seq 100); do grep -q "listening on" "$DLOG" 2>/dev/null && break; sleep 0.05; done
+
+# The tenant fills its namespace, says how many mounts it holds, waits for
+# the limit to be set, asks for the mark, and reports.
+sync_dir=$SM_TMP/sync
+mkdir -m 777 "$sync_dir"
+userns-run --map-root 200000 --mountns -- sh -c '
+	fill=$1 want=$2 s=$3 dst=$4
+	mount -t tmpfs fill "$fill" && mkdir "$fill/a" || exit 90
+	while [ "$(wc -l </proc/self/mountinfo)" -lt "$want" ]; do
+		mount --rbind "$fill" "$fill/a" || exit 91
+	done
+	wc -l </proc/self/mountinfo >"$s/count"
+	for _ in $(seq 200); do [ -e "$s/go" ] && break; sleep 0.05; done
+	shiftmount request --name img "$dst" >"$s/out" 2>&1
+	echo "rc=$?" >>"$s/out"
+	wc -l </proc/self/mountinfo >"$s/after"
+	touch "$s/done"
+' _ "$FS/fill" "$want" "$sync_dir" "$FS/dst" &
+tpid=$!
+for _ in $(seq 200); do [ -s "$sync_dir/count" ] && break; sleep 0.05; done
+count=$(cat "$sync_dir/count" 2>/dev/null)
+if [ -n "$count" ]; then
+	echo "$count" >$max_file
+	touch "$sync_dir/go"
+	for _ in $(seq 200); do [ -e "$sync_dir/done" ] && break; sleep 0.05; done
+fi
+echo "$orig" >$max_file
+wait $tpid
+is "mount-max is restored" "$(cat $max_file)" "$orig"
+if [ -z "$count" ]; then
+	_tap 1 "the tenant could fill its mount namespace"
+	done_testing
+	exit
+fi
+out=$(cat "$sync_dir/out")
+diag "tenant namespace filled to $count mounts; request said: $(head -n1 <<<"$out")"
+like "a full tenant namespace: the request fails" "$out" "rc=1"
+like "with ENOSPC" "$out" "shiftmount: .*No space left on device"
+if [[ $out == *"hint: "*"mount-max"* ]]; then
+	_tap 0 "explained as the mount-count limit, not the disk"
+else
+	skip "shiftmount request does not explain ENOSPC as the mount-count limit yet"
+fi
+is "nothing was attached in the tenant" "$(cat "$sync_dir/after")" "$count"
+ok "the daemon is still running" kill -0 "$DPID"
+
+done_testing
