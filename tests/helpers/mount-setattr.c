@@ -6,7 +6,8 @@
  *   mount-setattr [-r] PATH
  *
  * -r: the whole tree (AT_RECURSIVE).  Prints "cleared" and exits 0 when the
- * kernel allowed it, "refused: REASON" and exits 1 when it did not.
+ * kernel allowed it, "refused: REASON" and exits 1 when it did not.  Then
+ * tries to take the idmapping off: "idmap cleared" or "idmap refused: REASON".
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,10 +31,15 @@ int main(int argc, char **argv)
 		.attr_clr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
 			    MOUNT_ATTR_RDONLY,
 	};
-	if (sys_mount_setattr(AT_FDCWD, argv[1], rec, &attr, sizeof(attr)) < 0) {
+	int r = sys_mount_setattr(AT_FDCWD, argv[1], rec, &attr, sizeof(attr));
+	if (r < 0)
 		printf("refused: %s\n", strerror(errno));
-		return 1;
-	}
-	printf("cleared\n");
-	return 0;
+	else
+		printf("cleared\n");
+	struct mount_attr idmap = {.attr_clr = MOUNT_ATTR_IDMAP};
+	if (sys_mount_setattr(AT_FDCWD, argv[1], rec, &idmap, sizeof(idmap)) < 0)
+		printf("idmap refused: %s\n", strerror(errno));
+	else
+		printf("idmap cleared\n");
+	return r < 0 ? 1 : 0;
 }

@@ -51,10 +51,27 @@ for how in "path:$D/img" "name:grp" "path-r:$D/img" "path-ro:$D/img"; do
 	like "$how: remount suid,dev refused" "$out" "REMOUNT-DENIED"
 	like "$how: mount_setattr clearing nosuid,nodev refused (EPERM)" "$out" \
 		"refused: Operation not permitted.*refused: Operation not permitted"
+	like "$how: the idmapping cannot be taken off" "$out" "idmap refused: .*idmap refused: "
+	ok "$how:   ... not once" test "${out/idmap cleared/}" = "$out"
 	like "$how: still nosuid,nodev" "$out" "nosuid,nodev"
 	like "$how: the device node stays closed" "$out" "DEV-DENIED"
 done
 like "-o ro stays ro" "$out" "ro,nosuid,nodev"
+
+# Nothing outside the marked tree is reachable through the grant: ".."
+# leaves it into the tenant's own tree, and a file handle of a directory
+# outside it does not open through it.
+chmod 755 "$D/secret"
+for r in "" "-r"; do
+	out=$(tenant 200000 sh -c "$REQ $r '$D/img' '$FS/dst' || exit 1
+		ls '$FS/dst/..'; open-by-handle '$FS/dst' '$D/secret'; open-by-handle '$FS/dst' '$D'" 2>&1)
+	like "${r:-plain}: .. of the mount is the tenant's $FS, not $D" "$out" "dst"
+	ok "${r:-plain}:   ... (no secret there)" test "${out/secret/}" = "$out"
+	like "${r:-plain}: handles of directories outside the marked tree do not open through it" \
+		"$out" "refused: .*refused: "
+	ok "${r:-plain}:   ... neither of them" test "${out/opened/}" = "$out"
+done
+chmod 700 "$D/secret"
 
 # -r clones what is mounted under the source in the tenant's namespace:
 # a bind of a directory it may not shift must not ride along.
