@@ -18,9 +18,9 @@ at_exit "echo $orig > $max_file"
 # The fullest mount namespace on the machine now.
 others=0
 for p in /proc/[0-9]*; do
-	n=$(wc -l <"$p/mountinfo" 2>/dev/null) || continue
+	n=$(wc -l 2>/dev/null <"$p/mountinfo") || continue
 	[ "${n:-0}" -gt $others ] && others=$n
-done
+done 2>/dev/null
 want=$((others * 4 > 1000 ? others * 4 : 1000))
 if [ $want -ge "$orig" ]; then
 	skip "other namespaces hold $others mounts; mount-max $orig leaves no room for the test"
