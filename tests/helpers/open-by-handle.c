@@ -27,16 +27,15 @@ int main(int argc, char **argv)
 	if (!fh)
 		return 2;
 	fh->handle_bytes = MAX_HANDLE_SZ;
-	if (name_to_handle_at(AT_FDCWD, argv[2], fh, &mnt_id, 0) < 0) {
-		perror("name_to_handle_at");
-		return 2;
-	}
-	int mfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (mfd < 0) {
-		perror(argv[1]);
+	int r = name_to_handle_at(AT_FDCWD, argv[2], fh, &mnt_id, 0);
+	int mfd = r < 0 ? -1 : open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r < 0 || mfd < 0) {
+		perror(r < 0 ? "name_to_handle_at" : argv[1]);
+		free(fh);
 		return 2;
 	}
 	int fd = open_by_handle_at(mfd, fh, O_RDONLY | O_CLOEXEC);
+	free(fh);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		printf("refused: %s\n", strerror(errno));
