@@ -267,6 +267,14 @@ static void start_worker(struct conn *c, json_object *msg, int *fds, unsigned nf
 {
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* Other clients' connections and fds are none of its business. */
+		for (unsigned i = 0; i < n_conns; i++) {
+			if (&conns[i] == c)
+				continue;
+			close(conns[i].fd);
+			for (unsigned k = 0; k < conns[i].pnfds; k++)
+				close(conns[i].pfds[k]);
+		}
 		answer(c->fd, msg, fds, nfds);
 		_exit(0);
 	}
