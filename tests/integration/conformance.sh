@@ -1,6 +1,6 @@
 #!/bin/bash
 # The twenty behaviours every shifted mount must get right (one table of
-# cases in tests/integration/conformance.c), run through both backends:
+# cases in tests/helpers/conformance.c), run through both backends:
 # the kernel's idmapped mounts (`shiftmount bind`) and shiftfs-fuse, each on
 # ext4, xfs, btrfs and tmpfs (CONFORMANCE_KERNEL_FS / CONFORMANCE_FUSE_FS
 # choose fewer, e.g. CONFORMANCE_FUSE_FS=tmpfs).  Without a shiftfs-fuse
@@ -23,7 +23,7 @@ CIRC_MAP="b:1000:1001:1 b:1001:1000:1"
 KERNEL_FS=${CONFORMANCE_KERNEL_FS-"ext4 xfs btrfs tmpfs"}
 FUSE_FS=${CONFORMANCE_FUSE_FS-"ext4 xfs btrfs tmpfs"}
 SPLIT_FS=${CONFORMANCE_SPLIT_FS-"tmpfs"}
-PROG=$SM_BUILD/tests/integration/conformance
+PROG=$SM_BUILD/tests/helpers/conformance
 FUSE_BIN=$SM_BUILD/bin/shiftfs-fuse
 
 # FUSE cases the fuse engineer has confirmed open, as "NN:substring of the

@@ -5,7 +5,7 @@
 # capability translation, O_TMPFILE, hard links, rename edge cases, EXDEV.
 # The same table runs on both backends; the kernel's idmapped mount is the
 # reference the FUSE backend must match.  (The 20 conformance behaviours
-# are tests/integration/conformance.*; this covers the rest.)
+# are tests/integration/conformance.sh and tests/helpers/conformance.c; this covers the rest.)
 . "$(dirname "$0")/../lib/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then

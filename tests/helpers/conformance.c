@@ -2780,14 +2780,14 @@ int main(int argc, char **argv)
 			skip_all = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: see the head of tests/integration/conformance.c\n");
+			fprintf(stderr, "usage: see the head of tests/helpers/conformance.c\n");
 			return 2;
 		}
 	}
-	/* tests/run also starts this program bare; the driver script runs it. */
 	if (!skip_all && (!g_src || !g_mnt || !map)) {
-		skip("conformance cases run from tests/integration/conformance.sh");
-		return done_testing();
+		fprintf(stderr, "conformance: --src, --mnt and --map are required; "
+				"tests/integration/conformance.sh runs this program\n");
+		return 2;
 	}
 	if (skip_all) {
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
