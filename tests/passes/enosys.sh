@@ -13,9 +13,6 @@
 # disjoint: every test runs at most once more.
 _enosys_b=$1 _enosys_name=$1
 case "$_enosys_b" in /*) ;; *) _enosys_b=$here/$_enosys_b ;; esac
-# Tests that still assert what only statmount can tell (the maps of a mount)
-# without skipping under SM_ENOSYS; drop a name once it does.
-_enosys_exclude=" bind-options.sh bind-lib "
 _enosys_pass() { # CALLS GROUP...
 	local calls=$1 t g tests=()
 	shift
@@ -23,7 +20,7 @@ _enosys_pass() { # CALLS GROUP...
 		for t in "$here"/tests/integration/"$g"-*.sh "$_enosys_b"/tests/integration/"$g"-*; do
 			[ -f "$t" ] && [ -x "$t" ] || continue
 			t=$(basename "$t")
-			[[ $_enosys_exclude == *" $t "* ]] || tests+=("$t")
+			tests+=("$t")
 		done
 	done
 	[ ${#tests[@]} -gt 0 ] || return 0
@@ -35,4 +32,4 @@ if [ -x "$_enosys_b/tests/helpers/enosys" ]; then
 	_enosys_pass statmount,listmount,getxattrat daemon
 fi
 unset -f _enosys_pass
-unset _enosys_b _enosys_name _enosys_exclude
+unset _enosys_b _enosys_name
