@@ -32,7 +32,6 @@
 #define MAX_CONNS	    512
 #define IDLE_MS		    10000
 #define MESSAGE_MS	    5000 /* a message must arrive whole within this */
-#define SEND_TIMEOUT	    2
 #define SD_LISTEN_FDS_START 3
 #define MAX_WORKERS	    32
 #define MAX_WORKERS_PER	    4 /* per principal */
@@ -243,14 +242,17 @@ static void send_protocol_error(int fd, const char *reason)
 	json_object_put(e);
 }
 
-static void answer(int fd, json_object *msg, int *fds, unsigned nfds)
+/* Connections are non-blocking: a client that does not read its answers
+ * gets its connection closed instead of holding up the loop. */
+static int answer(int fd, json_object *msg, int *fds, unsigned nfds)
 {
-	int out = -EBADF, oneway = 0;
+	int out = -EBADF, oneway = 0, r = 0;
 	json_object *reply = varlink_dispatch(fd, msg, fds, nfds, &out, &oneway);
 	if (reply && !oneway)
-		(void)sm_proto_send(fd, reply, &out, out >= 0 ? 1 : 0);
+		r = sm_proto_send(fd, reply, &out, out >= 0 ? 1 : 0);
 	sm_closep(&out);
 	json_object_put(reply);
+	return r;
 }
 
 static int is_mount_call(json_object *msg)
@@ -275,11 +277,10 @@ static void start_worker(struct conn *c, json_object *msg, int *fds, unsigned nf
 			for (unsigned k = 0; k < conns[i].pnfds; k++)
 				close(conns[i].pfds[k]);
 		}
-		answer(c->fd, msg, fds, nfds);
-		_exit(0);
+		_exit(answer(c->fd, msg, fds, nfds) < 0 ? 1 : 0);
 	}
 	if (pid < 0) {
-		answer(c->fd, msg, fds, nfds); /* in line, as a last resort */
+		(void)answer(c->fd, msg, fds, nfds); /* in line, as a last resort */
 	} else {
 		for (unsigned k = 0; k < nfds; k++)
 			close(fds[k]);
@@ -333,8 +334,12 @@ static int conn_process(struct conn *c)
 			}
 			return 0;
 		}
-		answer(c->fd, msg, fds, nfds);
+		r = answer(c->fd, msg, fds, nfds);
 		json_object_put(msg);
+		if (r < 0) {
+			log_msg("fd %d: cannot send the answer (%s): closing", c->fd, strerror(-r));
+			return -1;
+		}
 	}
 }
 
@@ -375,7 +380,7 @@ static void reap_workers(void)
 static void accept_all(int lfd)
 {
 	for (;;) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0)
 			return;
 		if (n_conns >= MAX_CONNS) {
@@ -384,8 +389,6 @@ static void accept_all(int lfd)
 			log_msg("refused a connection: %d open", MAX_CONNS);
 			continue;
 		}
-		struct timeval tv = {.tv_sec = SEND_TIMEOUT};
-		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		uint64_t who = principal_of(fd);
 		unsigned mine = 0;
 		for (unsigned i = 0; i < n_conns; i++)

@@ -179,6 +179,24 @@ else
 	skip "bindfs cannot mount here: no stuck-request test"
 fi
 
+# A client that sends 600 calls and reads none of the answers: once its
+# socket is full its connection is closed, and others are answered at once
+# (a blocking send used to hold the loop 2 s an answer).
+fds0=$(idle_fds)
+m='{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"io.shiftmount.Delegate"}}'
+for _ in $(seq 600); do printf '%s\0' "$m"; done >"$SM_TMP/many"
+varlink-raw --no-nul --stall 4 "$SOCK" - <"$SM_TMP/many" &
+deaf=$!
+sleep 0.5
+t0=$(date +%s%N)
+ok "a client that never reads its answers does not hold up others" daemon_alive
+t1=$(date +%s%N)
+ok "  ... answered within 1 s ($(((t1 - t0) / 1000000)) ms)" test $(((t1 - t0) / 1000000)) -lt 1000
+ok "  ... its connection was closed" grep -q "cannot send the answer.*closing" "$DLOG"
+kill "$deaf" 2>/dev/null
+wait "$deaf" 2>/dev/null
+is "  ... no fd leaked" "$(wait_fds "$fds0")" "$fds0"
+
 # One container holding connections open gets at most 64 of them; the
 # others are still served.
 fds0=$(idle_fds)
