@@ -85,9 +85,11 @@ static int do_request(const char *sockpath, struct sm_delegate_request *req, int
 	r = sm_mount_attach(mntfd, AT_FDCWD, dst);
 	if (r < 0)
 		return op_error(r,
-				r == -EPERM ? "attach from the container's own mount namespace "
-					      "(its root must own it)"
-					    : NULL,
+				r == -EPERM    ? "attach from the container's own mount namespace "
+						 "(its root must own it)"
+				: r == -ENOSPC ? "the mount table is full (not the disk): see "
+						 "/proc/sys/fs/mount-max"
+					       : NULL,
 				"request %s: attaching at %s", what, dst);
 	return EXIT_OK;
 }
