@@ -87,6 +87,11 @@ refused "-r with the tenant's own tmpfs under it" "submount /sub under .*img is 
 out=$(tenant 200000 sh -c "mount --bind '$D/secret' '$D/img/sub' && $REQ '$D/img' '$FS/dst' && ls '$FS/dst/sub' | wc -l" 2>&1)
 is "without -r the bound directory is not in the clone" "$(echo "$out" | tail -n1)" "0"
 
+# A bind mount of a marked directory's subdirectory: the mark is read from
+# the directory itself, and the subdirectory has none.
+refused "bind mount of a marked directory's subdirectory" "not marked shiftable" \
+	TM "mount --bind '$D/img/sub' '$FS/x'" $REQ "$FS/x" "$FS/dst"
+
 # A tenant hides the marked directory under its own mount: what it names
 # is what is checked, and its tmpfs carries no mark.
 refused "marked directory covered by the tenant's tmpfs" "not marked shiftable" \
