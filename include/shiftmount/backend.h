@@ -27,8 +27,10 @@ int sm_backend_parse(const char *s, enum sm_backend *ret);
 const char *sm_backend_name(enum sm_backend b);
 
 /* Resolve SM_BACKEND_AUTO for the directory `path` under `dirfd`: the kernel
- * when it can idmap that filesystem (sm_mount_probe_idmap()), else FUSE.  An
- * explicit choice is returned as it is.  -errno when the probe cannot run. */
+ * when it can idmap that filesystem (sm_mount_probe_idmap()), else FUSE --
+ * also when the caller may not make idmapped mounts (EPERM) or the kernel has
+ * no mount API (ENOSYS).  An explicit choice is returned as it is.  -errno
+ * when the probe cannot run. */
 int sm_backend_choose(int dirfd, const char *path, enum sm_backend requested, enum sm_backend *ret);
 
 /* Where shiftfs-fuse is: $SHIFTFS_FUSE if set, else next to the running

@@ -540,18 +540,15 @@ int verb_bind(int argc, char **argv)
 	}
 	verbose_maps(p);
 
-	enum sm_backend backend = a->backend;
-	if (backend == SM_BACKEND_AUTO) {
-		r = sm_mount_probe_idmap(srcfd, "");
-		if (r == -EPERM) /* no privilege for idmapped mounts: FUSE can still do it */
-			r = 0;
-		if (r < 0)
-			return op_error(r, errno_hint(r), "%s: probing for idmapped mounts",
-					a->src);
-		backend = r ? SM_BACKEND_KERNEL : SM_BACKEND_FUSE;
-		verbose("backend: %s", r ? "kernel (the filesystem can be idmapped)"
-					 : "fuse (the kernel cannot idmap this filesystem)");
-	}
+	enum sm_backend backend;
+	r = sm_backend_choose(srcfd, "", a->backend, &backend);
+	if (r < 0)
+		return op_error(r, errno_hint(r), "%s: probing for idmapped mounts", a->src);
+	if (a->backend == SM_BACKEND_AUTO)
+		verbose("backend: %s",
+			backend == SM_BACKEND_KERNEL
+				? "kernel (the filesystem can be idmapped)"
+				: "fuse (the kernel cannot idmap this filesystem here)");
 	if (backend == SM_BACKEND_FUSE)
 		return bind_fuse(a, p, srcfd, dstfd);
 	return bind_kernel(a, p, srcfd, dstfd);

@@ -48,6 +48,10 @@ int sm_backend_choose(int dirfd, const char *path, enum sm_backend requested, en
 		return 0;
 	}
 	int r = sm_mount_probe_idmap(dirfd, path);
+	/* No privilege for idmapped mounts (inside a container), or a kernel
+	 * without the mount API: the kernel cannot serve it, FUSE still can. */
+	if (r == -EPERM || r == -ENOSYS)
+		r = 0;
 	if (r < 0)
 		return r;
 	*ret = r ? SM_BACKEND_KERNEL : SM_BACKEND_FUSE;
