@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 	cfg->entry_timeout = cfg->attr_timeout = cfg->negative_timeout = -1;
 	int r = options_parse(argc, argv, cfg);
 	if (r < 0)
-		return r == -EINVAL ? 2 : 1;
+		return r == -ENOMEM ? 1 : 2; /* bad input, including a bad shift= */
 
 	if (cfg->allow_other < 0)
 		cfg->allow_other = geteuid() == 0;

@@ -22,7 +22,7 @@
 #include "fs.h"
 
 struct shift_args {
-	const char *target;
+	char *target;
 	int origin_set, origin_uid_set, origin_gid_set, range_set;
 	uint32_t origin, origin_uid, origin_gid, range;
 	int have_map;
@@ -90,7 +90,10 @@ static int parse_one(char *opt, struct sm_fuse_config *cfg, struct shift_args *s
 		sa->have_map = 1;
 	} else if (IS("shift")) {
 		NEED_VALUE();
-		sa->target = v;
+		free(sa->target);
+		sa->target = strdup(v); /* `opt` dies with its -o argument's copy */
+		if (!sa->target)
+			return -ENOMEM;
 	} else if (IS("origin")) {
 		ID(sa->origin, sa->origin_set);
 	} else if (IS("origin-uid") || IS("origin_uid")) {
@@ -228,9 +231,8 @@ out:
 	return r;
 }
 
-int options_parse(int argc, char **argv, struct sm_fuse_config *cfg)
+static int parse_all(int argc, char **argv, struct sm_fuse_config *cfg, struct shift_args *sa)
 {
-	struct shift_args sa = {0};
 	const char *pos[2];
 	int npos = 0;
 
@@ -250,7 +252,7 @@ int options_parse(int argc, char **argv, struct sm_fuse_config *cfg)
 				return -ENOMEM;
 			for (char *save = NULL, *o = strtok_r(copy, ",", &save); o;
 			     o = strtok_r(NULL, ",", &save)) {
-				int r = parse_one(o, cfg, &sa);
+				int r = parse_one(o, cfg, sa);
 				if (r < 0)
 					return r;
 			}
@@ -273,14 +275,20 @@ int options_parse(int argc, char **argv, struct sm_fuse_config *cfg)
 	cfg->src = pos[0];
 	cfg->dst = pos[1];
 
-	if (sa.have_map && sa.target)
+	if (sa->have_map && sa->target)
 		return bad("map= and shift= do not go together");
-	if (!sa.have_map && !sa.target)
+	if (!sa->have_map && !sa->target)
 		return bad("need -o map=SPEC or -o shift=TARGET");
-	if (sa.have_map &&
-	    (sa.origin_set || sa.origin_uid_set || sa.origin_gid_set || sa.range_set))
+	if (sa->have_map &&
+	    (sa->origin_set || sa->origin_uid_set || sa->origin_gid_set || sa->range_set))
 		return bad("origin and range go with shift=, not with map=");
-	if (sa.target)
-		return compute_shift(cfg, &sa);
-	return 0;
+	return sa->target ? compute_shift(cfg, sa) : 0;
+}
+
+int options_parse(int argc, char **argv, struct sm_fuse_config *cfg)
+{
+	struct shift_args sa = {0};
+	int r = parse_all(argc, argv, cfg, &sa);
+	free(sa.target);
+	return r;
 }

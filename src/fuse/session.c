@@ -291,8 +291,8 @@ int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops)
 	fuse_loop_cfg_destroy(lc);
 
 	/* Stopped by a signal with the mount still ours: take it away.  (When
-	 * it was unmounted, the loop ended on its own and there is nothing.) */
-	if (fuse_session_exited(fs->se) && our_mnt_id && mount_id_at(dst_abs) == our_mnt_id)
+	 * it was unmounted, the loop ended on its own and the id is gone.) */
+	if (our_mnt_id && mount_id_at(dst_abs) == our_mnt_id)
 		umount2(dst_abs, MNT_DETACH);
 	fuse_remove_signal_handlers(fs->se);
 	fuse_session_destroy(fs->se);
