@@ -53,6 +53,7 @@ struct sm_fuse_config {
 	enum sm_cache cache;
 	double entry_timeout, attr_timeout, negative_timeout; /* < 0: default */
 	unsigned max_threads;
+	int fuse_fd; /* an open /dev/fuse handed to us, or -1 */
 };
 
 struct sm_fs {

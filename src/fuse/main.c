@@ -111,6 +111,8 @@ static void usage(FILE *f)
 		"                      writers of SRC may see data later)\n"
 		"  threads=N           at most N worker threads (default 16)\n"
 		"  no_flock            leave flock() to the kernel, local to this mount\n"
+		"  fuse_fd=N           use this open /dev/fuse (handed over by a privileged\n"
+		"                      parent where /dev/fuse is not open to the user)\n"
 		"Other:\n"
 		"  -f                  stay in the foreground\n"
 		"  -d                  debug output (implies -f)\n"
@@ -144,6 +146,7 @@ int main(int argc, char **argv)
 	cfg->allow_other = -1;
 	cfg->cache = SM_CACHE_AUTO;
 	cfg->flock = 1;
+	cfg->fuse_fd = -1;
 	cfg->entry_timeout = cfg->attr_timeout = cfg->negative_timeout = -1;
 	int r = options_parse(argc, argv, cfg);
 	if (r < 0)

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "shiftmount/config.h"
 #include "shiftmount/mount.h"
@@ -142,6 +144,14 @@ static int parse_one(char *opt, struct sm_fuse_config *cfg, struct shift_args *s
 		if (sm_parse_id(v, &t) < 0 || t == 0 || t > 1024)
 			return bad("threads=%s: want 1..1024", v);
 		cfg->max_threads = t;
+	} else if (IS("fuse_fd")) {
+		uint32_t fd;
+		struct stat st;
+		NEED_VALUE();
+		if (sm_parse_id(v, &fd) < 0 || fd > 65535 || fstat((int)fd, &st) < 0 ||
+		    !S_ISCHR(st.st_mode) || st.st_rdev != makedev(10, 229))
+			return bad("fuse_fd=%s: not an open /dev/fuse", v);
+		cfg->fuse_fd = (int)fd;
 	} else if (IS("flock")) {
 		cfg->flock = 1;
 	} else if (IS("no_flock")) {

@@ -266,11 +266,14 @@ int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops)
 		fprintf(stderr, "shiftfs-fuse: cannot start a FUSE session\n");
 		return 1;
 	}
-	int devfd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	int devfd = fs->cfg.fuse_fd >= 0 ? fcntl(fs->cfg.fuse_fd, F_DUPFD_CLOEXEC, 3)
+					 : open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	if (devfd < 0) {
 		fprintf(stderr, "shiftfs-fuse: /dev/fuse: %s\n", strerror(errno));
 		return 1;
 	}
+	if (fs->cfg.fuse_fd >= 0)
+		close(fs->cfg.fuse_fd);
 	r = do_mount(fs, src_abs, devfd);
 	if (r < 0) {
 		fprintf(stderr, "shiftfs-fuse: mount %s on %s: %s\n", src_abs, dst_abs,
