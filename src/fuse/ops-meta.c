@@ -102,6 +102,10 @@ void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *f)
 void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct stat st;
+
+	/* Directory handles are not fds (ops-dir.c); only files come with one. */
+	if (fi && node_of(ino)->type != S_IFREG)
+		fi = NULL;
 	int r = fi ? fstat((int)fi->fh, &st)
 		   : fstatat(node_of(ino)->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
 	if (r < 0) {
@@ -134,6 +138,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 	char path[64];
 	int r = 0;
 
+	if (fi && n->type != S_IFREG)
+		fi = NULL;
 	proc_fd_path(path, sizeof(path), n->fd);
 	/* Owner first: the underlying chown clears setuid/setgid bits, and an
 	 * explicit mode in the same request (the kernel's own clearing) wins. */
