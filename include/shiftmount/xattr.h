@@ -45,7 +45,9 @@ enum sm_xattr_dir {
 	SM_XATTR_TO_DISK, /* written through the mount, about to be stored */
 };
 
-/* The maps and the ids that stand for "unmapped" when reading. */
+/* The maps.  The overflow ids are kept for callers but no translator uses
+ * them: an ACL entry outside the map shows as the sentinel below, and a
+ * capability owner outside it is refused. */
 struct sm_xattr_maps {
 	const struct sm_idmap *uid, *gid; /* disk -> host */
 	uint32_t overflow_uid, overflow_gid;
@@ -54,12 +56,40 @@ struct sm_xattr_maps {
 /* Which translator an attribute name needs. */
 enum sm_xattr_kind sm_xattr_kind(const char *name);
 
-/* Translate a POSIX ACL value in place.  To host, an id the map does not
- * cover becomes the overflow id (as the kernel shows it); to disk, such an
- * id is refused with -EINVAL and the buffer is left as it was.  -EINVAL for a
- * malformed value (bad version, length not header + n * 8, unknown tag). */
+/* The id a named ACL entry (ACL_USER/ACL_GROUP) whose disk id is outside the
+ * map shows as through the mount: 4294967294 ((uid_t)-2) unless the map's host
+ * side covers it, else the highest id below it that the host side does not
+ * cover; SM_XATTR_NO_SENTINEL when the host side covers every id.
+ *
+ * Why not the overflow id: a FUSE server's ACL is enforced by the kernel
+ * (default_permissions), so an entry shown as 65534 would grant its rights to
+ * the real host user nobody.  The kernel's idmapped mount shows such an entry
+ * as 4294967295 and grants it to no one, but a FUSE server cannot hand -1 to
+ * the kernel (the whole ACL would be refused).  The sentinel is a valid id
+ * that no mapped id equals, so no process of the mount's users matches it.
+ * Residual: a process running as host uid (or in host group) 4294967294,
+ * e.g. a legacy nfsnobody, would get the entry's rights. */
+#define SM_XATTR_SENTINEL_ID 4294967294u
+#define SM_XATTR_NO_SENTINEL 4294967295u
+uint32_t sm_xattr_unmapped_sentinel(const struct sm_idmap *host_side);
+
+/* Translate a POSIX ACL value in place.
+ *
+ * To host: a named entry whose disk id the map does not cover becomes the
+ * sentinel of its map (above); -EOVERFLOW when there is none.
+ *
+ * To disk: the kernel writes whole ACLs back on its own (chmod updates the
+ * mask, setfacl -m rewrites the list), sentinels included.  `ondisk` (may be
+ * NULL) is the value currently stored; the n-th named entry of a tag that
+ * carries the sentinel gets back the disk id of the n-th entry of that tag in
+ * `ondisk` whose id the map does not cover.  With fewer such entries on disk,
+ * or any other unmapped id, -EINVAL (as the kernel refuses -1).  A malformed
+ * `ondisk` counts as none.
+ *
+ * -EINVAL for a malformed value (bad version, length not header + n * 8,
+ * unknown tag).  On any error the buffer is left as it was. */
 int sm_xattr_acl_translate(void *value, size_t len, const struct sm_xattr_maps *maps,
-			   enum sm_xattr_dir dir);
+			   enum sm_xattr_dir dir, const void *ondisk, size_t ondisk_len);
 
 /* Translate a security.capability value into `out` (at least
  * SM_VFS_CAP_V3_SIZE bytes).  The result is always v3: its rootid is the

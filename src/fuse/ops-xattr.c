@@ -76,7 +76,7 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		fuse_reply_err(req, errno);
 	} else if (kind == SM_XATTR_ACL) {
 		struct sm_xattr_maps m = maps();
-		int r = sm_xattr_acl_translate(buf, (size_t)len, &m, SM_XATTR_TO_HOST);
+		int r = sm_xattr_acl_translate(buf, (size_t)len, &m, SM_XATTR_TO_HOST, NULL, 0);
 		if (r < 0)
 			fuse_reply_err(req, -r);
 		else
@@ -94,6 +94,24 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		reply_value(req, buf, (size_t)len, size);
 	}
 	free(buf);
+}
+
+/* The kernel writes back ACLs it read through us (chmod, setfacl -m), with
+ * entries outside the map shown as the sentinel: those get their disk ids
+ * from the value on disk now. */
+static int acl_to_disk(struct sm_node *n, const char *name, void *value, size_t size,
+		       const struct sm_xattr_maps *m)
+{
+	char path[64];
+	char *ondisk = malloc(XATTR_MAX);
+	if (!ondisk)
+		return -ENOMEM;
+	proc_fd_path(path, sizeof(path), n->fd);
+	ssize_t len = getxattr(path, name, ondisk, XATTR_MAX);
+	int r = sm_xattr_acl_translate(value, size, m, SM_XATTR_TO_DISK, len > 0 ? ondisk : NULL,
+				       len > 0 ? (size_t)len : 0);
+	free(ondisk);
+	return r;
 }
 
 void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value, size_t size,
@@ -122,7 +140,7 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *v
 			return;
 		}
 		memcpy(copy, value, size);
-		r = sm_xattr_acl_translate(copy, size, &m, SM_XATTR_TO_DISK);
+		r = acl_to_disk(n, name, copy, size, &m);
 		v = copy;
 		break;
 	case SM_XATTR_CAPS: {

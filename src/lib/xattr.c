@@ -6,6 +6,7 @@
  * on the wire; they are decoded byte by byte so no alignment is assumed.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "shiftmount/xattr.h"
@@ -56,43 +57,110 @@ static int map_id(const struct sm_idmap *m, uint32_t id, enum sm_xattr_dir dir, 
 				       : sm_idmap_to_inner(m, id, ret);
 }
 
+uint32_t sm_xattr_unmapped_sentinel(const struct sm_idmap *host_side)
+{
+	uint32_t cand = SM_XATTR_SENTINEL_ID;
+
+	/* Each step moves below one extent, so at most n + 1 rounds. */
+	for (unsigned round = 0; round <= host_side->n; round++) {
+		const struct sm_extent *hit = NULL;
+		for (unsigned i = 0; i < host_side->n; i++) {
+			const struct sm_extent *e = &host_side->ext[i];
+			if (cand >= e->outer && cand - e->outer < e->count) {
+				hit = e;
+				break;
+			}
+		}
+		if (!hit)
+			return cand;
+		if (hit->outer == 0)
+			break;
+		cand = hit->outer - 1;
+	}
+	return SM_XATTR_NO_SENTINEL;
+}
+
+/* A well-formed ACL value: version 2, header + n * 8 bytes, known tags. */
+static bool acl_valid(const unsigned char *v, size_t len)
+{
+	if (len < 4 || (len - 4) % 8 != 0 || get_le32(v) != SM_ACL_XATTR_VERSION)
+		return false;
+	for (size_t off = 4; off < len; off += 8)
+		switch (get_le16(v + off)) {
+		case ACL_USER_OBJ:
+		case ACL_USER:
+		case ACL_GROUP_OBJ:
+		case ACL_GROUP:
+		case ACL_MASK:
+		case ACL_OTHER:
+			break;
+		default:
+			return false;
+		}
+	return true;
+}
+
+/* The disk id of the n-th (from 0) entry with this tag in the on-disk ACL
+ * whose id the map does not cover; 0 or -ENOENT. */
+static int ondisk_unmapped(const unsigned char *d, size_t dlen, uint16_t tag,
+			   const struct sm_idmap *m, size_t nth, uint32_t *ret)
+{
+	for (size_t off = 4; off < dlen; off += 8) {
+		uint32_t id = get_le32(d + off + 4), out;
+		if (get_le16(d + off) != tag || sm_idmap_to_outer(m, id, &out) == 0)
+			continue;
+		if (nth-- == 0) {
+			*ret = id;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 int sm_xattr_acl_translate(void *value, size_t len, const struct sm_xattr_maps *maps,
-			   enum sm_xattr_dir dir)
+			   enum sm_xattr_dir dir, const void *ondisk, size_t ondisk_len)
 {
 	unsigned char *v = value;
+	const unsigned char *d = ondisk;
+	uint32_t sentinel_u = sm_xattr_unmapped_sentinel(maps->uid);
+	uint32_t sentinel_g = sm_xattr_unmapped_sentinel(maps->gid);
 
-	if (len < 4 || (len - 4) % 8 != 0 || get_le32(v) != SM_ACL_XATTR_VERSION)
+	if (!acl_valid(v, len))
 		return -EINVAL;
-	/* Validate and translate into a scratch pass first, so a refusal leaves
-	 * the buffer untouched. */
+	if (!d || !acl_valid(d, ondisk_len))
+		ondisk_len = 0;
+	/* Validate in a first pass and write in the second, so a refusal
+	 * leaves the buffer untouched. */
 	for (int pass = 0; pass < 2; pass++) {
+		size_t seen_u = 0, seen_g = 0;
 		for (size_t off = 4; off < len; off += 8) {
 			uint16_t tag = get_le16(v + off);
 			const struct sm_idmap *m;
-			uint32_t overflow, id, out;
+			uint32_t sentinel, id, out;
+			size_t *seen;
 
-			switch (tag) {
-			case ACL_USER_OBJ:
-			case ACL_GROUP_OBJ:
-			case ACL_MASK:
-			case ACL_OTHER:
-				continue;
-			case ACL_USER:
+			if (tag == ACL_USER) {
 				m = maps->uid;
-				overflow = maps->overflow_uid;
-				break;
-			case ACL_GROUP:
+				sentinel = sentinel_u;
+				seen = &seen_u;
+			} else if (tag == ACL_GROUP) {
 				m = maps->gid;
-				overflow = maps->overflow_gid;
-				break;
-			default:
-				return -EINVAL;
+				sentinel = sentinel_g;
+				seen = &seen_g;
+			} else {
+				continue;
 			}
 			id = get_le32(v + off + 4);
 			if (map_id(m, id, dir, &out) < 0) {
-				if (dir == SM_XATTR_TO_DISK)
+				if (dir == SM_XATTR_TO_HOST) {
+					if (sentinel == SM_XATTR_NO_SENTINEL)
+						return -EOVERFLOW;
+					out = sentinel;
+				} else if (sentinel == SM_XATTR_NO_SENTINEL || id != sentinel ||
+					   ondisk_unmapped(d, ondisk_len, tag, m, (*seen)++, &out) <
+						   0) {
 					return -EINVAL;
-				out = overflow;
+				}
 			}
 			if (pass == 1)
 				put_le32(v + off + 4, out);

@@ -1081,6 +1081,72 @@ static void c_acl_access(void *arg)
 		close(fd);
 }
 
+static void c_acl_overflow_user(void *arg)
+{
+	struct wd *w = arg;
+	int fd;
+
+	become(g_ovu, g_ovg, 0, NULL, 0);
+	fd = openat(w->m, "u", O_RDONLY | O_CLOEXEC);
+	expect_errno(fd, EACCES,
+		     "the overflow user %u gets nothing from an ACL entry outside the map", g_ovu);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The id a FUSE backend shows an ACL entry outside the map as: the highest
+ * id up to 4294967294 that the map's host side does not cover. */
+static uint32_t acl_sentinel(const struct extent *e, int n)
+{
+	uint32_t id = 4294967294u;
+	while (id > 0 && h2d(e, n, id) >= 0)
+		id--;
+	return id;
+}
+
+/* Whether the ACL has an entry with this tag and id. */
+static bool acl_has(int dfd, const char *path, const char *name, uint16_t tag, uint32_t id)
+{
+	struct acl a;
+	char p[4096];
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d/%s", dfd, path);
+	n = getxattr(p, name, &a, sizeof(a));
+	if (n < (ssize_t)sizeof(uint32_t))
+		return false;
+	for (size_t i = 0; i < (n - sizeof(uint32_t)) / sizeof(struct acl_ent); i++)
+		if (a.e[i].tag == tag && a.e[i].id == id)
+			return true;
+	return false;
+}
+
+/* Run setfacl ARGS... on the mount's c06/NAME; its exit status, -1 if it
+ * could not run. */
+static int run_setfacl(const char *opt, const char *spec, const char *name)
+{
+	char path[4096];
+	pid_t pid;
+	int st;
+
+	snprintf(path, sizeof(path), "%s/c06/%s", g_mnt, name);
+	pid = fork();
+	if (pid < 0)
+		fatal("fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execlp("setfacl", "setfacl", opt, spec, path, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) == 127)
+		return -1;
+	return WEXITSTATUS(st);
+}
+
 static void c_acl_userns(void *arg)
 {
 	struct wd *w = arg;
@@ -1110,10 +1176,13 @@ static void case_acl(void)
 		{T_GROUP, 4, HG(2100)},	    {T_MASK, 6, ACL_UNDEF}, {T_OTHER, 0, ACL_UNDEF},
 	};
 	long id;
-	char um[64], gm[64];
+	char um[64], gm[64], spec[64];
+	uint32_t su, sg;
 	uid_t u;
 
 	src_file(w.s, "f", 0, 0, 0640);
+	src_file(w.s, "v", 0, 0, 0600);
+	src_mkdir(w.s, "vd", 0, 0, 0755);
 	src_file(w.s, "g", 0, 0, 0640);
 	src_file(w.s, "h", 0, 0, 0640);
 	src_file(w.s, "u", 0, 0, 0600);
@@ -1154,16 +1223,72 @@ static void case_acl(void)
 	if (acl_set(w.s, "u", ACL_ACCESS, ents, 6) < 0)
 		fatal("set ACL on the source");
 	/* The kernel shows an ACL entry it cannot map as (uid_t)-1 (getfacl's
-	 * "user:4294967295:"); a FUSE backend cannot hand -1 to the kernel's
-	 * ACL cache and shows the overflow id.  Either way no mapped id. */
+	 * "user:4294967295:"); a FUSE backend cannot hand -1 to the kernel's ACL
+	 * cache and shows an id no mapped id equals (4294967294 unless the map
+	 * covers it).  Either way no mapped id, and (below) no access for the
+	 * overflow user. */
+	su = acl_sentinel(g_map.u, g_map.nu);
+	sg = acl_sentinel(g_map.g, g_map.ng);
 	id = acl_get_id(w.m, "u", ACL_ACCESS, T_USER, NULL);
-	check(id == (long)ACL_UNDEF || id == g_ovu,
-	      "an ACL user outside the map reads as 4294967295 or %u, no mapped id (got %ld)",
-	      g_ovu, id);
+	check(id == (long)ACL_UNDEF || id == (long)su,
+	      "an ACL user outside the map reads as 4294967295 or %u, no mapped id (got %ld)", su,
+	      id);
 	id = acl_get_id(w.m, "u", ACL_ACCESS, T_GROUP, NULL);
-	check(id == (long)ACL_UNDEF || id == g_ovg,
-	      "an ACL group outside the map reads as 4294967295 or %u, no mapped id (got %ld)",
-	      g_ovg, id);
+	check(id == (long)ACL_UNDEF || id == (long)sg,
+	      "an ACL group outside the map reads as 4294967295 or %u, no mapped id (got %ld)", sg,
+	      id);
+	sub(c_acl_overflow_user, &w);
+
+	/* The kernel writes ACLs back on its own (chmod; setfacl -m reads,
+	 * edits and writes the whole list): an entry outside the map survives. */
+	{
+		struct acl_ent ve[] = {
+			{T_USER_OBJ, 6, ACL_UNDEF},	{T_USER, 4, 1100},
+			{T_USER, 4, (uint32_t)g_dunm},	{T_GROUP_OBJ, 4, ACL_UNDEF},
+			{T_GROUP, 4, (uint32_t)g_dunm}, {T_MASK, 6, ACL_UNDEF},
+			{T_OTHER, 0, ACL_UNDEF},
+		};
+		struct stat st;
+		int rc;
+
+		if (acl_set(w.s, "v", ACL_ACCESS, ve, 7) < 0 ||
+		    acl_set(w.s, "vd", ACL_DEFAULT, ve, 7) < 0)
+			fatal("set ACL on the source");
+		expect_ok(fchmodat(w.m, "v", 0640, 0),
+			  "chmod through the mount of a file whose ACL names disk id %lu", g_dunm);
+		if (fstatat(w.s, "v", &st, 0) < 0)
+			fatal("stat on the source");
+		check((st.st_mode & 07777) == 0640, "the chmod reached the disk (mode %o)",
+		      st.st_mode & 07777);
+		check(acl_has(w.s, "v", ACL_ACCESS, T_USER, (uint32_t)g_dunm) &&
+			      acl_has(w.s, "v", ACL_ACCESS, T_GROUP, (uint32_t)g_dunm),
+		      "after the chmod the entries for disk id %lu are still on disk", g_dunm);
+
+		/* The kernel refuses to take back 4294967295, so setfacl fails
+		 * there as a whole; a FUSE backend restores the entry from disk. */
+		snprintf(spec, sizeof(spec), "u:%u:r", HU(1500));
+		for (int i = 0; i < 2; i++) {
+			const char *name = i == 0 ? "v" : "vd", *how = i == 0 ? "-m" : "-dm";
+			const char *xa = i == 0 ? ACL_ACCESS : ACL_DEFAULT;
+			rc = run_setfacl(how, spec, name);
+			if (rc < 0) {
+				skipc("setfacl not found");
+				break;
+			}
+			check(acl_has(w.s, name, xa, T_USER, 1500) == (rc == 0),
+			      "setfacl %s %s through the mount is applied or refused as a whole "
+			      "(exit %d)",
+			      how, spec, rc);
+			check(acl_has(w.s, name, xa, T_USER, (uint32_t)g_dunm) &&
+				      acl_has(w.s, name, xa, T_GROUP, (uint32_t)g_dunm) &&
+				      acl_has(w.s, name, xa, T_USER, 1100),
+			      "either way the %s ACL keeps its entries for disk id %lu and user "
+			      "1100",
+			      i == 0 ? "access" : "default", g_dunm);
+			if (!strncmp(g_backend, "fuse", 4))
+				check(rc == 0, "through FUSE setfacl %s works on such an ACL", how);
+		}
+	}
 
 	ents[1].id = HU(1100);
 	ents[3].id = HG(2100);

@@ -43,13 +43,17 @@ static uint32_t acl_id(const unsigned char *buf, size_t i)
 static struct sm_idmap uid, gid;
 static struct sm_xattr_maps maps = {&uid, &gid, 65534, 65533};
 
+#define SU SM_XATTR_SENTINEL_ID
+
 static const struct acl_case {
 	const char *name;
 	enum sm_xattr_dir dir;
 	struct ace in[6];
 	size_t n;
 	int ret;
-	uint32_t out[6]; /* ids after, index by entry */
+	uint32_t out[6];      /* ids after, index by entry */
+	struct ace ondisk[6]; /* to disk: the value stored now (none when nd == 0) */
+	size_t nd;
 } acl_cases[] = {
 	{"to host: user and group entries shifted, others untouched",
 	 SM_XATTR_TO_HOST,
@@ -57,12 +61,18 @@ static const struct acl_case {
 	 6,
 	 0,
 	 {NONE, 200001, NONE, 300002, NONE, NONE}},
-	{"to host: unmapped ids become the overflow ids",
+	{"to host: unmapped ids become the sentinel, never the overflow ids",
 	 SM_XATTR_TO_HOST,
 	 {{UO, 6, NONE}, {U, 7, 5}, {G, 5, 99}, {M, 7, NONE}},
 	 4,
 	 0,
-	 {NONE, 65534, 65533, NONE}},
+	 {NONE, SU, SU, NONE}},
+	{"to host: an unmapped (uid_t)-1 on disk becomes the sentinel too",
+	 SM_XATTR_TO_HOST,
+	 {{U, 7, NONE}, {G, 5, 65534}},
+	 2,
+	 0,
+	 {SU, SU}},
 	{"to disk: host ids back to disk ids",
 	 SM_XATTR_TO_DISK,
 	 {{UO, 6, NONE}, {U, 7, 265535}, {G, 5, 300000}, {M, 7, NONE}},
@@ -81,6 +91,52 @@ static const struct acl_case {
 	 1,
 	 -EINVAL,
 	 {300005}},
+	{"to disk: the overflow id is not restored from disk",
+	 SM_XATTR_TO_DISK,
+	 {{U, 7, 65534}},
+	 1,
+	 -EINVAL,
+	 {65534},
+	 {{U, 7, 5}},
+	 1},
+	{"to disk: sentinels get the disk's unmapped ids back, in order, per tag",
+	 SM_XATTR_TO_DISK,
+	 {{UO, 6, NONE}, {U, 4, SU}, {U, 6, 200007}, {U, 2, SU}, {G, 5, SU}, {M, 6, NONE}},
+	 6,
+	 0,
+	 {NONE, 60000, 100007, 7, 99, NONE},
+	 {{UO, 6, NONE}, {U, 4, 60000}, {G, 5, 99}, {U, 6, 100007}, {U, 2, 7}, {M, 6, NONE}},
+	 6},
+	{"to disk: more sentinels than unmapped entries on disk is refused",
+	 SM_XATTR_TO_DISK,
+	 {{U, 4, SU}, {U, 2, SU}, {G, 5, 300001}},
+	 3,
+	 -EINVAL,
+	 {SU, SU, 300001},
+	 {{U, 4, 60000}, {U, 6, 100007}},
+	 2},
+	{"to disk: a user sentinel does not take a group's disk id",
+	 SM_XATTR_TO_DISK,
+	 {{U, 4, SU}},
+	 1,
+	 -EINVAL,
+	 {SU},
+	 {{G, 4, 60000}},
+	 1},
+	{"to disk: a sentinel with nothing on disk is refused",
+	 SM_XATTR_TO_DISK,
+	 {{UO, 6, NONE}, {G, 4, SU}, {M, 6, NONE}},
+	 3,
+	 -EINVAL,
+	 {NONE, SU, NONE}},
+	{"to disk: fewer sentinels than unmapped entries on disk is fine",
+	 SM_XATTR_TO_DISK,
+	 {{U, 4, SU}, {U, 6, 200001}},
+	 2,
+	 0,
+	 {60000, 100001},
+	 {{U, 4, 60000}, {U, 4, 60001}},
+	 2},
 	{"unknown tag is malformed", SM_XATTR_TO_HOST, {{0x40, 7, 1}}, 1, -EINVAL, {1}},
 	{"empty ACL (header only) is fine", SM_XATTR_TO_HOST, {{0}}, 0, 0, {0}},
 };
@@ -89,9 +145,12 @@ static void test_acl(void)
 {
 	for (size_t c = 0; c < ELEMENTSOF(acl_cases); c++) {
 		const struct acl_case *t = &acl_cases[c];
-		unsigned char buf[4 + 6 * 8];
+		unsigned char buf[4 + 6 * 8], before[sizeof(buf)], disk[4 + 6 * 8];
 		size_t len = acl_encode(buf, SM_ACL_XATTR_VERSION, t->in, t->n);
-		int r = sm_xattr_acl_translate(buf, len, &maps, t->dir);
+		size_t dlen = acl_encode(disk, SM_ACL_XATTR_VERSION, t->ondisk, t->nd);
+		memcpy(before, buf, len);
+		int r = sm_xattr_acl_translate(buf, len, &maps, t->dir, t->nd ? disk : NULL,
+					       t->nd ? dlen : 0);
 		is_int(r, t->ret, "acl: %s: result", t->name);
 		int same = 1;
 		for (size_t i = 0; i < t->n; i++)
@@ -100,18 +159,127 @@ static void test_acl(void)
 				diag("  entry %zu: id %u, want %u", i, acl_id(buf, i), t->out[i]);
 			}
 		ok(same, "acl: %s: ids", t->name);
+		if (r < 0)
+			ok(!memcmp(buf, before, len), "acl: %s: buffer untouched", t->name);
+		else
+			ok(!memcmp(buf, before, 4) && ({
+				int kept = 1;
+				for (size_t i = 0; i < t->n; i++)
+					kept &= !memcmp(buf + 4 + i * 8, before + 4 + i * 8, 4);
+				kept;
+			}),
+			   "acl: %s: header, tags and permissions kept", t->name);
 	}
 
 	unsigned char buf[64];
 	struct ace one = {U, 7, 100001};
 	size_t len = acl_encode(buf, 1, &one, 1);
-	is_int(sm_xattr_acl_translate(buf, len, &maps, SM_XATTR_TO_HOST), -EINVAL,
+	is_int(sm_xattr_acl_translate(buf, len, &maps, SM_XATTR_TO_HOST, NULL, 0), -EINVAL,
 	       "acl: version 1 is malformed");
 	len = acl_encode(buf, 2, &one, 1);
-	is_int(sm_xattr_acl_translate(buf, len - 1, &maps, SM_XATTR_TO_HOST), -EINVAL,
+	is_int(sm_xattr_acl_translate(buf, len - 1, &maps, SM_XATTR_TO_HOST, NULL, 0), -EINVAL,
 	       "acl: a truncated entry is malformed");
-	is_int(sm_xattr_acl_translate(buf, 3, &maps, SM_XATTR_TO_HOST), -EINVAL,
+	is_int(sm_xattr_acl_translate(buf, 3, &maps, SM_XATTR_TO_HOST, NULL, 0), -EINVAL,
 	       "acl: a truncated header is malformed");
+
+	/* A malformed on-disk value restores nothing. */
+	unsigned char disk[64];
+	struct ace d = {U, 7, 5}, s = {U, 7, SU};
+	size_t dlen = acl_encode(disk, 1, &d, 1);
+	len = acl_encode(buf, 2, &s, 1);
+	is_int(sm_xattr_acl_translate(buf, len, &maps, SM_XATTR_TO_DISK, disk, dlen), -EINVAL,
+	       "acl: a malformed on-disk value restores nothing");
+	dlen = acl_encode(disk, 2, &d, 1);
+	is_int(sm_xattr_acl_translate(buf, len, &maps, SM_XATTR_TO_DISK, disk, dlen - 1), -EINVAL,
+	       "acl: a truncated on-disk value restores nothing");
+
+	/* There and back with the value on disk is the identity. */
+	struct ace in[] = {{UO, 6, NONE}, {U, 6, 60000}, {U, 4, 100001},
+			   {G, 4, 7},	  {G, 4, 8},	 {M, 6, NONE}};
+	unsigned char orig[64];
+	len = acl_encode(orig, 2, in, ELEMENTSOF(in));
+	memcpy(buf, orig, len);
+	is_int(sm_xattr_acl_translate(buf, len, &maps, SM_XATTR_TO_HOST, NULL, 0), 0,
+	       "acl: round trip: to host");
+	is_int(sm_xattr_acl_translate(buf, len, &maps, SM_XATTR_TO_DISK, orig, len), 0,
+	       "acl: round trip: back to disk with the stored value");
+	ok(!memcmp(buf, orig, len), "acl: round trip: identity");
+}
+
+struct sentinel_case {
+	const char *name;
+	struct sm_extent ext[3];
+	unsigned n;
+	uint32_t want;
+};
+
+static void test_sentinel(void)
+{
+	static const struct sentinel_case cases[] = {
+		{"a usual map: 4294967294", {{100000, 200000, 65536}}, 1, SU},
+		{"the map's host side ends below it: 4294967294", {{0, 4294900000u, 67294}}, 1, SU},
+		{"the map covers 4294967294: the id below its extent",
+		 {{0, 4294967200u, 95}},
+		 1,
+		 4294967199u},
+		{"adjacent extents on the host side are skipped together",
+		 {{0, 4294967000u, 295}, {1000, 4294966000u, 1000}, {5000, 10, 5}},
+		 3,
+		 4294965999u},
+		{"extents listed in any order",
+		 {{1000, 4294966000u, 1000}, {0, 4294967000u, 295}},
+		 2,
+		 4294965999u},
+		{"the host side covers every id: none",
+		 {{0, 0, 4294967295u}},
+		 1,
+		 SM_XATTR_NO_SENTINEL},
+		{"covers all but id 0: 0", {{0, 1, 4294967294u}}, 1, 0},
+	};
+	for (size_t c = 0; c < ELEMENTSOF(cases); c++) {
+		struct sm_idmap m;
+		sm_idmap_init(&m);
+		for (unsigned i = 0; i < cases[c].n; i++)
+			sm_idmap_add(&m, cases[c].ext[i].inner, cases[c].ext[i].outer,
+				     cases[c].ext[i].count);
+		is_int(sm_xattr_unmapped_sentinel(&m), cases[c].want, "sentinel: %s",
+		       cases[c].name);
+	}
+
+	/* With a map covering 4294967294, that id is mapped and translated;
+	 * the unmapped entry gets the lower sentinel and comes back. */
+	struct sm_idmap hu, hg;
+	sm_idmap_init(&hu);
+	sm_idmap_init(&hg);
+	sm_idmap_add(&hu, 0, 4294967200u, 95);
+	sm_idmap_add(&hg, 0, 4294967200u, 95);
+	struct sm_xattr_maps hm = {&hu, &hg, 65534, 65534};
+	struct ace in[] = {{U, 6, 94}, {U, 4, 500}, {G, 4, 1000}};
+	unsigned char buf[64], orig[64];
+	size_t len = acl_encode(orig, 2, in, ELEMENTSOF(in));
+	memcpy(buf, orig, len);
+	is_int(sm_xattr_acl_translate(buf, len, &hm, SM_XATTR_TO_HOST, NULL, 0), 0,
+	       "sentinel: high map: to host");
+	is_int(acl_id(buf, 0), SU, "sentinel: high map: disk 94 is host 4294967294");
+	is_int(acl_id(buf, 1), 4294967199u, "sentinel: high map: unmapped user is 4294967199");
+	is_int(acl_id(buf, 2), 4294967199u, "sentinel: high map: unmapped group is 4294967199");
+	is_int(sm_xattr_acl_translate(buf, len, &hm, SM_XATTR_TO_DISK, orig, len), 0,
+	       "sentinel: high map: back to disk");
+	ok(!memcmp(buf, orig, len), "sentinel: high map: identity");
+
+	/* A map whose host side covers everything cannot show an unmapped entry. */
+	struct sm_idmap all;
+	sm_idmap_init(&all);
+	sm_idmap_add(&all, 0, 0, 4294967295u);
+	struct sm_xattr_maps am = {&all, &all, 65534, 65534};
+	struct ace neg = {U, 6, NONE};
+	len = acl_encode(orig, 2, &neg, 1);
+	memcpy(buf, orig, len);
+	is_int(sm_xattr_acl_translate(buf, len, &am, SM_XATTR_TO_HOST, NULL, 0), -EOVERFLOW,
+	       "sentinel: none left: to host is EOVERFLOW");
+	ok(!memcmp(buf, orig, len), "sentinel: none left: buffer untouched");
+	is_int(sm_xattr_acl_translate(buf, len, &am, SM_XATTR_TO_DISK, orig, len), -EINVAL,
+	       "sentinel: none left: -1 to disk is refused");
 }
 
 /* A capability value: revision/flags word, permitted/inheritable, rootid. */
@@ -209,6 +377,7 @@ int main(void)
 	sm_idmap_add(&uid, 100000, 200000, 65536);
 	sm_idmap_add(&gid, 100000, 300000, 65536);
 	test_acl();
+	test_sentinel();
 	test_caps();
 	test_kind();
 	return done_testing();
