@@ -15,6 +15,8 @@
 #include "shiftmount/mount.h"
 #include "shiftmount/mountinfo.h"
 #include "shiftmount/config.h"
+#include "shiftmount/backend.h"
+#include "shiftmount/xattr.h"
 #include "shiftmount/audit.h"
 #include "shiftmount/mark.h"
 #include "shiftmount/subid.h"
