@@ -55,7 +55,7 @@ static void help(void)
 	       "  --origin-uid N        ... for uids only\n"
 	       "  --origin-gid N        ... for gids only\n"
 	       "  --origin-ns NSFILE    origin as a user namespace (interior -> disk)\n"
-	       "  --range N             how many interior ids are shifted (default 65536)\n"
+	       "  --range N             interior ids shifted (default as for --origin; 65536)\n"
 	       "  --map SPEC            explicit \"[u:|g:|b:]DISK:HOST:COUNT ...\" extents,\n"
 	       "                        repeatable; instead of --shift and --origin*\n"
 	       "  -r, --recursive       shift the submounts of SRC too\n"

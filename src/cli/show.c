@@ -25,7 +25,7 @@ static void help(void)
 	       "List the shifted mounts (and marks) with their maps: for each mount, which disk\n"
 	       "ids appear as which host ids.  PATHs keep only mounts at or below them.\n"
 	       "\n"
-	       "  --json       one JSON object: {\"mounts\": [...]}\n"
+	       "  --json       one JSON object: {\"marks\": [...], \"mounts\": [...]}\n"
 	       "  -h, --help   this text\n");
 }
 
