@@ -98,11 +98,16 @@ static void usage(FILE *f)
 		"Hands out uid/gid-shifted mounts of marked directories to container roots\n"
 		"(io.shiftmount.Delegate over Varlink).  Runs in the foreground; logs each\n"
 		"decision to stderr.  Socket-activated when LISTEN_FDS is set.\n\n"
-		"  --socket PATH    listen here (default %s)\n"
+		"  --socket PATH    listen here (default $SHIFTMOUNT_SOCKET or %s)\n"
 		"  --config FILE    site configuration (default %s)\n"
 		"  --registry DIR   mark names (default $%s or %s)\n"
 		"  --subuid FILE    subordinate uids (default %s)\n"
-		"  --subgid FILE    subordinate gids (default %s)\n",
+		"  --subgid FILE    subordinate gids (default %s)\n"
+		"  -h, --help       this text\n"
+		"      --version    the version\n\n"
+		"Exit status: 0 after SIGTERM or SIGINT, 1 cannot start (unreadable\n"
+		"configuration, cannot listen), 2 bad usage or a malformed configuration.\n"
+		"See shiftmountd(8).\n",
 		SM_DELEGATE_SOCKET, SM_CONFIG_PATH, SM_REGISTRY_ENV, SM_REGISTRY_DIR,
 		SM_SUBUID_PATH, SM_SUBGID_PATH);
 }
@@ -455,10 +460,15 @@ int main(int argc, char **argv)
 
 	struct sm_config cfg;
 	struct sm_error err = {.why = NULL};
-	if (sm_config_load(config, &cfg, &err) < 0) {
-		fprintf(stderr, "shiftmountd: %s: \"%s\": %s\n", config, err.token,
+	int cr = sm_config_load(config, &cfg, &err);
+	if (cr == -EINVAL) {
+		fprintf(stderr, "shiftmountd: %s: %s: %s\n", config, err.token,
 			err.why ? err.why : "invalid");
 		return 2;
+	}
+	if (cr < 0) {
+		fprintf(stderr, "shiftmountd: %s: %s\n", config, strerror(-cr));
+		return 1;
 	}
 
 	/* Every connection is an fd; let the limit be the hard one. */
