@@ -14,6 +14,10 @@ like "shiftmountd with an extra argument: exit 2" "$out" 'unexpected argument "e
 echo "origin = nope" >"$SM_TMP/bad.conf"
 out=$(shiftmountd --socket "$SM_TMP/x.sock" --config "$SM_TMP/bad.conf" 2>&1; echo "rc=$?")
 like "shiftmountd with a bad --config: exit 2, names the file" "$out" "bad.conf.*rc=2"
+mkdir "$SM_TMP/conf-dir"
+out=$(shiftmountd --socket "$SM_TMP/y.sock" --config "$SM_TMP/conf-dir" 2>&1; echo "rc=$?")
+like "shiftmountd with an unreadable --config: exit 1, says why" "$out" "conf-dir: Is a directory.*rc=1"
+ok "shiftmountd with an unreadable --config: no socket left" test ! -e "$SM_TMP/y.sock"
 out=$(shiftmountd --socket "$SOCK" --config /dev/null 2>&1; echo "rc=$?")
 like "a second daemon on a live socket: refused, exit 1" "$out" "Address already in use.*rc=1"
 ok "  the first one still answers" daemon_alive
