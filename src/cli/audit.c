@@ -57,7 +57,8 @@ static void help(FILE *f)
 		"  --range N         the size of the last range given (default 65536)\n"
 		"  --range-of DIR    the range of DIR's mark\n"
 		"  --cross-mounts    descend into other filesystems mounted inside DIR\n"
-		"  -v, --verbose     say which mark gave a range, which mounts were skipped\n\n"
+		"  -v, --verbose     say which mark gave a range, which mounts were skipped\n"
+		"  -h, --help        this text\n\n"
 		"A mark on DIR adds its range.  Exit status: 0 nothing found, 1 findings or\n"
 		"errors (also when --fix fixed them all), 2 bad usage.\n");
 }

@@ -32,6 +32,7 @@ static void help(void)
 	       "                      (repeatable; none: whoever can reach DIR)\n"
 	       "  --name NAME         let tenants ask for it by NAME (registered under\n"
 	       "                      /etc/shiftmount/names, or $SHIFTMOUNT_REGISTRY)\n"
+	       "  -v, --verbose       say which mark was replaced and where NAME was registered\n"
 	       "  -h, --help          this text\n"
 	       "\n"
 	       "Exit status: 0 marked, 1 the mark could not be written, 2 bad usage or input.\n");
@@ -217,6 +218,10 @@ int verb_mark(int argc, char **argv)
 		(void)sm_registry_remove(reg, old.name, abs);
 
 	char text[SM_MARK_TEXT_MAX + 1];
+	if (had_old && sm_mark_format(&old, text, sizeof(text)) >= 0)
+		verbose("%s: replaced the mark %s", abs, text);
+	if (m.name[0])
+		verbose("%s: registered as \"%s\" in %s", abs, m.name, reg);
 	sm_mark_format(&m, text, sizeof(text));
 	printf("%s: %s\n", abs, text);
 	return EXIT_OK;

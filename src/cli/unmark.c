@@ -21,6 +21,8 @@ static void help(void)
 	       "Remove DIR's mark (and its name from the registry): shiftmountd refuses\n"
 	       "further requests for it.  Mounts already made stay until unmounted.\n"
 	       "\n"
+	       "  -h, --help   this text\n"
+	       "\n"
 	       "Exit status: 0 removed, 1 it had no mark or could not be removed, 2 bad usage.\n");
 }
 

@@ -241,7 +241,11 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: mount.shift SRC DST [-sfnv] [-o OPTIONS]\n"
 		   "       mount -t shift [-o OPTIONS] SRC DST\n\n"
 		   "OPTIONS: shift[=TARGET], origin=N, origin-uid=N, origin-gid=N, range=N,\n"
-		   "ro, rw, nosuid, nodev, noexec, rec, backend=auto|kernel|fuse, socket=PATH.\n"
+		   "ro, rw, nosuid, suid, nodev, dev, noexec, exec, rec (recursive, rbind),\n"
+		   "backend=auto|kernel|fuse, socket=PATH.\n\n"
+		   "  -f      check the options and DST only\n"
+		   "  -v      say what was mounted\n"
+		   "  -s, -n  accepted from mount(8) and ignored\n"
 		   "See mount.shift(8).\n");
 }
 
