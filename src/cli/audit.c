@@ -282,15 +282,6 @@ static int on_finding(const struct sm_audit_finding *f, void *userdata)
 	return 0;
 }
 
-static int parse_num(const char *opt, const char *arg, uint32_t *ret)
-{
-	if (sm_parse_id(arg, ret) < 0) {
-		usage_error("audit: %s: \"%s\": must be a number from 0 to 4294967294", opt, arg);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* The range of the mark on `fd`: 1 and *ret, 0 when it has none (or is no
  * directory), -errno.  An invalid mark is said on stderr and not used. */
 static int mark_range(int fd, const char *dir, struct sm_audit_range *ret)
@@ -363,11 +354,11 @@ int verb_audit(int argc, char **argv)
 				 : o == OPT_RANGE      ? GOT_RANGE
 						       : 0;
 		if (field) {
-			const char *name = o == OPT_ORIGIN	 ? "--origin"
-					   : o == OPT_ORIGIN_UID ? "--origin-uid"
-					   : o == OPT_ORIGIN_GID ? "--origin-gid"
-								 : "--range";
-			if (parse_num(name, optarg, &v) < 0)
+			const char *name = o == OPT_ORIGIN	 ? "audit: --origin"
+					   : o == OPT_ORIGIN_UID ? "audit: --origin-uid"
+					   : o == OPT_ORIGIN_GID ? "audit: --origin-gid"
+								 : "audit: --range";
+			if (parse_id_option(name, optarg, &v))
 				return EXIT_USAGE;
 			if (n == 0 || (got & field)) {
 				if (n == MAX_RANGES)

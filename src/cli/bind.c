@@ -67,14 +67,6 @@ static void help(void)
 	       "Exit status: 0 done, 1 the mount failed, 2 bad usage or input.\n");
 }
 
-static int parse_number(const char *opt, const char *s, uint32_t *ret)
-{
-	int r = sm_parse_id(s, ret);
-	if (r < 0)
-		return usage_error("%s: \"%s\": must be a number from 0 to 4294967294", opt, s);
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct bind_args *a)
 {
 	enum {
@@ -120,20 +112,20 @@ static int parse_args(int argc, char **argv, struct bind_args *a)
 						   "user-namespace file");
 			break;
 		case OPT_ORIGIN:
-			if (parse_number("--origin", optarg, &v))
+			if (parse_id_option("--origin", optarg, &v))
 				return EXIT_USAGE;
 			a->ouid = a->ogid = v;
 			a->have_ouid = a->have_ogid = 1;
 			a->ouid_opt = a->ogid_opt = "--origin";
 			break;
 		case OPT_ORIGIN_UID:
-			if (parse_number("--origin-uid", optarg, &a->ouid))
+			if (parse_id_option("--origin-uid", optarg, &a->ouid))
 				return EXIT_USAGE;
 			a->have_ouid = 1;
 			a->ouid_opt = "--origin-uid";
 			break;
 		case OPT_ORIGIN_GID:
-			if (parse_number("--origin-gid", optarg, &a->ogid))
+			if (parse_id_option("--origin-gid", optarg, &a->ogid))
 				return EXIT_USAGE;
 			a->have_ogid = 1;
 			a->ogid_opt = "--origin-gid";

@@ -36,6 +36,11 @@ int op_error(int err, const char *hint, const char *fmt, ...) __attribute__((for
  * `--map: "b:0:100000:0": COUNT must be > 0`; returns EXIT_USAGE. */
 int map_error(const char *option, const struct sm_error *err);
 
+/* An id option's value (--origin N, --range N, ...): 0 and *ret set, or the
+ * contract's message `OPT: "S": must be a number from 0 to 4294967294` and
+ * EXIT_USAGE. */
+int parse_id_option(const char *opt, const char *s, uint32_t *ret);
+
 /* -v/--verbose was given: notes on stderr. */
 extern int cli_verbose;
 __attribute__((format(printf, 1, 2))) void verbose(const char *fmt, ...);

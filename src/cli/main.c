@@ -50,6 +50,13 @@ int map_error(const char *option, const struct sm_error *err)
 	return usage_error("%s: \"%s\": %s", option, err->token, err->why ? err->why : "invalid");
 }
 
+int parse_id_option(const char *opt, const char *s, uint32_t *ret)
+{
+	if (sm_parse_id(s, ret) < 0)
+		return usage_error("%s: \"%s\": must be a number from 0 to 4294967294", opt, s);
+	return 0;
+}
+
 void verbose(const char *fmt, ...)
 {
 	va_list ap;

@@ -38,14 +38,6 @@ static void help(void)
 	       "Exit status: 0 marked, 1 the mark could not be written, 2 bad usage or input.\n");
 }
 
-static int parse_num(const char *opt, const char *s, uint32_t *ret)
-{
-	int r = sm_parse_id(s, ret);
-	if (r < 0)
-		return usage_error("%s: \"%s\": not a number in 0-4294967294", opt, s);
-	return 0;
-}
-
 int mark_open_dir(const char *path, int *ret_fd);
 int mark_open_dir(const char *path, int *ret_fd)
 {
@@ -98,23 +90,23 @@ int verb_mark(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'O':
-			if (parse_num("--origin", optarg, &v))
+			if (parse_id_option("--origin", optarg, &v))
 				return EXIT_USAGE;
 			m.origin_uid = m.origin_gid = v;
 			have_origin = 1;
 			break;
 		case 'U':
-			if (parse_num("--origin-uid", optarg, &m.origin_uid))
+			if (parse_id_option("--origin-uid", optarg, &m.origin_uid))
 				return EXIT_USAGE;
 			have_ouid = 1;
 			break;
 		case 'G':
-			if (parse_num("--origin-gid", optarg, &m.origin_gid))
+			if (parse_id_option("--origin-gid", optarg, &m.origin_gid))
 				return EXIT_USAGE;
 			have_ogid = 1;
 			break;
 		case 'R':
-			if (parse_num("--range", optarg, &m.range))
+			if (parse_id_option("--range", optarg, &m.range))
 				return EXIT_USAGE;
 			if (m.range == 0)
 				return usage_error("--range: must be > 0");
