@@ -3,7 +3,10 @@
 # shiftmountd on a private socket, a test registry and /etc/subuid copy, and
 # the checks every refusal must pass.
 #
-#   daemon_setup            scratch tmpfs in $FS, registry, subuid, starts the daemon
+#   daemon_prepare [MB]     scratch tmpfs in $FS, registry, subuid; no daemon
+#   daemon_setup            daemon_prepare, then start_daemon
+#   start_daemon [WRAP...]  shiftmountd (run under WRAP, e.g. enosys openat2 --)
+#   tenant_request FILE SRC-ARGS... DST  a tenant's request, see REQUEST_TRY
 #   tenant HOSTROOT CMD...  run CMD as root of a fresh user+mount namespace
 #   refused DESC REGEX CMD... CMD must fail, its output match REGEX, and
 #                           nothing may be left: no mount (tenant and host),
@@ -18,9 +21,9 @@ if [ -z "${SM_DAEMON_PRIVATE_NS:-}" ] && command -v unshare >/dev/null; then
 fi
 . "$SM_SRC/tests/lib/lib.sh"
 
-daemon_setup() {
+daemon_prepare() { # [SIZE_MB]
 	chmod 755 "$SM_TMP" # tenants (host uid 200000...) must reach it
-	FS=$(scratch_fs tmpfs 64) || { echo "Bail out! no tmpfs"; exit 1; }
+	FS=$(scratch_fs tmpfs "${1:-64}") || return 1
 	REG=$SM_TMP/registry
 	SOCK=$SM_TMP/shiftmountd.sock
 	DLOG=$SM_TMP/shiftmountd.log
@@ -32,15 +35,26 @@ daemon_setup() {
 	for i in $(seq 0 19); do echo "tenants:$((1000000 + i * 65536)):65536"; done >>"$SUBGID"
 	export SHIFTMOUNT_REGISTRY=$REG SHIFTMOUNT_SOCKET=$SOCK
 	mkdir -p "$FS/dst"
+}
+
+daemon_setup() {
+	daemon_prepare || { echo "Bail out! no tmpfs"; exit 1; }
 	start_daemon
 }
 
-start_daemon() {
-	shiftmountd --socket "$SOCK" --registry "$REG" --subuid "$SUBUID" --subgid "$SUBGID" \
+start_daemon() { # [WRAPPER...]
+	local n
+	n=$(grep -c "listening on" "$DLOG" 2>/dev/null)
+	"$@" shiftmountd --socket "$SOCK" --registry "$REG" --subuid "$SUBUID" --subgid "$SUBGID" \
 		--config /dev/null 2>>"$DLOG" &
 	DPID=$!
-	at_exit "kill $DPID 2>/dev/null; wait $DPID 2>/dev/null"
-	for _ in $(seq 100); do daemon_alive && break; sleep 0.05; done
+	at_exit "kill -CONT $DPID 2>/dev/null; kill $DPID 2>/dev/null; wait $DPID 2>/dev/null"
+	# Listening, not merely a socket file: a killed daemon leaves a stale one.
+	for _ in $(seq 100); do
+		[ "$(grep -c "listening on" "$DLOG" 2>/dev/null)" -gt "${n:-0}" ] && break
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.05
+	done
 	daemon_alive || { echo "Bail out! shiftmountd did not start"; cat "$DLOG"; exit 1; }
 }
 
@@ -49,7 +63,7 @@ daemon_alive() {
 		grep -q '"product":"shiftmountd"'
 }
 
-daemon_fds() { ls "/proc/$DPID/fd" | wc -l; }
+daemon_fds() { ls "/proc/$DPID/fd" 2>/dev/null | wc -l; }
 
 # The fd count once the last client's connection is closed (the listening
 # socket is the daemon's only socket then).
@@ -83,6 +97,23 @@ tenant() { # HOSTROOT CMD...
 # In the tenant: run CMD, and say MOUNTINFO-CHANGED if its mount table
 # differs afterwards.
 TENANT_TRY='before=$(cut -d" " -f5 /proc/self/mountinfo | sort | md5sum); "$@"; rc=$?; after=$(cut -d" " -f5 /proc/self/mountinfo | sort | md5sum); [ "$before" = "$after" ] || echo MOUNTINFO-CHANGED; exit $rc'
+
+# Mount points under our scratch directory.
+local_mounts() { cut -d' ' -f5 /proc/self/mountinfo | grep "^$SM_TMP" | sort | tr '\n' ' '; }
+
+# In the tenant: shiftmount request SRC-ARGS... DST, and write FILE through
+# DST; prints the request's status, and MOUNTINFO-CHANGED if the tenant's
+# mount table changed on a failure.
+REQUEST_TRY='f=$1; shift; for a; do d=$a; done
+	before=$(cut -d" " -f5 /proc/self/mountinfo | sort | md5sum)
+	shiftmount request "$@"; rc=$?
+	after=$(cut -d" " -f5 /proc/self/mountinfo | sort | md5sum)
+	[ $rc = 0 ] && echo hi >"$d/$f"
+	[ $rc != 0 ] && [ "$before" != "$after" ] && echo MOUNTINFO-CHANGED
+	echo "rc=$rc"'
+tenant_request() { # FILE SRC-ARGS... DST (SRC-ARGS: a path, or --name NAME)
+	tenant 200000 sh -c "$REQUEST_TRY" _ "$@" 2>&1
+}
 
 refused() { # DESC REGEX CMD...
 	local desc=$1 re=$2 out rc fds0 fds1 sig0 sig1

@@ -5,7 +5,7 @@
 # nothing attached; the daemon keeps serving.  As in fault-mountmax.sh the
 # global limit is only lowered to the count of a namespace filled far above
 # every other one, for the moment of the attempt, and always restored.
-. "$SM_SRC/tests/lib/lib.sh"
+. "$SM_SRC/tests/integration/daemon-lib.sh"
 
 command -v shiftmountd >/dev/null || { skip "shiftmountd not built"; done_testing; exit; }
 max_file=/proc/sys/fs/mount-max
@@ -20,26 +20,16 @@ done 2>/dev/null
 want=$((others * 4 > 1000 ? others * 4 : 1000))
 [ $want -lt "$orig" ] || { skip "mount-max $orig leaves no room for the test"; done_testing; exit; }
 
-chmod 755 "$SM_TMP"
-FS=$(scratch_fs tmpfs 16) || { skip "no tmpfs"; done_testing; exit; }
+daemon_prepare 16 || { skip "no tmpfs"; done_testing; exit; }
 chmod 755 "$FS"
-REG=$SM_TMP/registry SOCK=$SM_TMP/shiftmountd.sock DLOG=$SM_TMP/shiftmountd.log
-printf 'alice:200000:65536\n' >"$SM_TMP/subuid"
-cp "$SM_TMP/subuid" "$SM_TMP/subgid"
-export SHIFTMOUNT_REGISTRY=$REG SHIFTMOUNT_SOCKET=$SOCK
-mkdir -p "$FS/img" "$FS/dst" "$FS/fill"
-chown 100000:100000 "$FS/img"
+mkdir -p "$FS/fill"
 chown 200000:200000 "$FS/fill"
-shiftmount mark --origin 100000 --by @alice --name img "$FS/img" >/dev/null || {
+marked_dir "$FS/img" --origin 100000 --by @alice --name img || {
 	skip "cannot mark"
 	done_testing
 	exit
 }
-shiftmountd --socket "$SOCK" --registry "$REG" --subuid "$SM_TMP/subuid" \
-	--subgid "$SM_TMP/subgid" --config /dev/null 2>>"$DLOG" &
-DPID=$!
-at_exit "kill $DPID 2>/dev/null; wait $DPID 2>/dev/null"
-for _ in $(seq 100); do grep -q "listening on" "$DLOG" 2>/dev/null && break; sleep 0.05; done
+start_daemon
 
 # The tenant fills its namespace, says how many mounts it holds, waits for
 # the limit to be set, asks for the mark, and reports.
