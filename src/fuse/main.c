@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,6 +125,32 @@ static void usage(FILE *f)
 		"Exit status: 0 mounted, 1 the mount failed, 2 bad usage or input.\n");
 }
 
+/* The inode table holds one O_PATH fd for every inode the kernel knows, and
+ * the kernel keeps a whole tree's inodes while memory allows: a 30k-file tree
+ * passes the usual limit of open files.  Root may raise the hard limit up to
+ * fs.nr_open; anyone may raise the soft limit to the hard one. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	unsigned long nr_open = 0;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (nr_open > rl.rlim_max) {
+		struct rlimit more = {nr_open, nr_open};
+		if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 int main(int argc, char **argv)
 {
 	struct sm_fuse_config *cfg = &sm_fs.cfg;
@@ -152,6 +179,7 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return r == -ENOMEM ? 1 : 2; /* bad input, including a bad shift= */
 
+	raise_fd_limit();
 	if (cfg->allow_other < 0)
 		cfg->allow_other = geteuid() == 0;
 	double dflt = cfg->cache == SM_CACHE_NEVER ? 0 : cfg->cache == SM_CACHE_ALWAYS ? 86400 : 1;

@@ -24,15 +24,22 @@ void open_flags_fixup(struct fuse_file_info *fi)
 			fi->flags = (fi->flags & ~O_ACCMODE) | O_RDWR;
 		fi->flags &= ~O_APPEND;
 	}
+	/* O_DIRECT is honoured towards the kernel (no page cache on the mount),
+	 * not on the source file: the data comes from our own buffers, whose
+	 * alignment O_DIRECT would refuse with EINVAL. */
+	if (fi->flags & O_DIRECT) {
+		fi->direct_io = 1;
+		fi->flags &= ~O_DIRECT;
+	}
 	fi->flags &= ~(O_NOFOLLOW | O_NOCTTY);
 	fi->flags |= O_CLOEXEC;
 }
 
 void open_reply_flags(struct fuse_file_info *fi)
 {
-	if (sm_fs.cfg.cache == SM_CACHE_NEVER || (fi->flags & O_DIRECT))
+	if (sm_fs.cfg.cache == SM_CACHE_NEVER)
 		fi->direct_io = 1;
-	else if (sm_fs.cfg.cache == SM_CACHE_ALWAYS)
+	else if (sm_fs.cfg.cache == SM_CACHE_ALWAYS && !fi->direct_io)
 		fi->keep_cache = 1;
 }
 
