@@ -8,17 +8,7 @@
 . "$SM_SRC/tests/integration/daemon-lib.sh"
 
 command -v shiftmountd >/dev/null || { skip "shiftmountd not built"; done_testing; exit; }
-max_file=/proc/sys/fs/mount-max
-[ -w $max_file ] || { skip "$max_file is not writable"; done_testing; exit; }
-orig=$(cat $max_file)
-at_exit "echo $orig > $max_file"
-others=0
-for p in /proc/[0-9]*; do
-	n=$(wc -l 2>/dev/null <"$p/mountinfo") || continue
-	[ "${n:-0}" -gt $others ] && others=$n
-done 2>/dev/null
-want=$((others * 4 > 1000 ? others * 4 : 1000))
-[ $want -lt "$orig" ] || { skip "mount-max $orig leaves no room for the test"; done_testing; exit; }
+mountmax_prepare || { done_testing; exit; }
 
 daemon_prepare 16 || { skip "no tmpfs"; done_testing; exit; }
 chmod 755 "$FS"

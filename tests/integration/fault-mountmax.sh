@@ -10,23 +10,7 @@
 # right after, and at exit whatever happens.
 . "$SM_SRC/tests/lib/lib.sh"
 
-max_file=/proc/sys/fs/mount-max
-[ -w $max_file ] || { skip "$max_file is not writable"; done_testing; exit; }
-orig=$(cat $max_file)
-at_exit "echo $orig > $max_file"
-
-# The fullest mount namespace on the machine now.
-others=0
-for p in /proc/[0-9]*; do
-	n=$(wc -l 2>/dev/null <"$p/mountinfo") || continue
-	[ "${n:-0}" -gt $others ] && others=$n
-done 2>/dev/null
-want=$((others * 4 > 1000 ? others * 4 : 1000))
-if [ $want -ge "$orig" ]; then
-	skip "other namespaces hold $others mounts; mount-max $orig leaves no room for the test"
-	done_testing
-	exit
-fi
+mountmax_prepare || { done_testing; exit; }
 
 src=$SM_TMP/src dst=$SM_TMP/dst fill=$SM_TMP/fill
 mkdir -p "$src" "$dst" "$fill"

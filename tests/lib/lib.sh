@@ -113,6 +113,30 @@ scratch_fs() { # TYPE [SIZE_MB]
 	echo "$dir"
 }
 
+# For the mount-max tests: the limit (/proc/sys/fs/mount-max) is global and
+# the count per mount namespace, so a test fills a private namespace far
+# above every other one and caps the limit at its own count for a moment.
+# Sets max_file and orig (restored at exit, whatever happens), others (the
+# fullest namespace now) and want (the count to fill to); returns 1 after a
+# SKIP line when the limit leaves no room.
+mountmax_prepare() {
+	local p n
+	max_file=/proc/sys/fs/mount-max
+	[ -w $max_file ] || { skip "$max_file is not writable"; return 1; }
+	orig=$(cat $max_file)
+	at_exit "echo $orig > $max_file"
+	others=0
+	for p in /proc/[0-9]*; do
+		n=$(wc -l 2>/dev/null <"$p/mountinfo") || continue
+		[ "${n:-0}" -gt $others ] && others=$n
+	done 2>/dev/null
+	want=$((others * 4 > 1000 ? others * 4 : 1000))
+	if [ $want -ge "$orig" ]; then
+		skip "other namespaces hold $others mounts; mount-max $orig leaves no room for the test"
+		return 1
+	fi
+}
+
 # The mount table without the parts that change on their own.
 mountinfo_sig() { cut -d' ' -f1,2,5,6 /proc/self/mountinfo | sort | md5sum | cut -d' ' -f1; }
 
