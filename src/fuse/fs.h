@@ -4,11 +4,11 @@
  * src/fuse share.
  *
  * Lock order (there is only one lock that nests nothing):
- *   itab.lock   the inode table: hash chains and every node's nlookup.
- * No syscall other than close() of a just-unlinked node's fd ever runs with
- * it held, and close() runs after it is released.  Everything else a request
- * touches is either immutable for the node's life (fd, dev, ino) or belongs
- * to the request's thread (credentials, umask, buffers).
+ *   itab.lock   the inode table: hash chains, every node's nlookup and
+ *               hashed, the count of nodes holding an fd.
+ * No syscall ever runs with it held.  Everything else a request touches is
+ * either immutable for the node's life (fd, fh, dev, ino) or belongs to the
+ * request's thread (credentials, umask, buffers).
  */
 #ifndef SM_FUSE_FS_H
 #define SM_FUSE_FS_H
@@ -30,14 +30,22 @@ struct sm_node {
 	dev_t dev;
 	ino_t ino;
 	uint64_t nlookup; /* the kernel's references, under itab.lock */
-	int fd;		  /* O_PATH|O_NOFOLLOW, for the node's whole life */
-	mode_t type;	  /* S_IFMT of the inode (never changes) */
+	int hashed;	  /* in the table (else a stale node), under itab.lock */
+	/* The way back to the inode, for the node's whole life: an O_PATH fd,
+	 * or (fd -1) a file handle on the root's mount.  Use node_fd(). */
+	int fd;
+	struct file_handle *fh;
+	mode_t type; /* S_IFMT of the inode (never changes) */
 };
 
 struct sm_itab {
 	pthread_mutex_t lock;
 	struct sm_node **bucket;
 	size_t nbuckets, n;
+	size_t pinned;	  /* nodes holding an fd, under lock */
+	size_t fd_budget; /* past it, new nodes hold a handle */
+	int root_mnt_id;
+	int mount_fd; /* for open_by_handle_at(), which refuses O_PATH fds */
 };
 
 enum sm_cache { SM_CACHE_NEVER, SM_CACHE_AUTO, SM_CACHE_ALWAYS };
@@ -81,6 +89,16 @@ void itab_ref(struct sm_node *n);
 void itab_forget(struct sm_node *n, uint64_t count);
 struct sm_node *node_of(fuse_ino_t ino);
 size_t itab_count(void);
+/* Decide whether nodes may hold file handles (the filesystem makes them and
+ * we may open them) and how many fds they may hold first.  Once the root's
+ * fd is open; returns whether handles are in use. */
+int itab_handles_setup(int root_fd);
+/* An O_PATH fd on the node's inode, to use as a dirfd or with AT_EMPTY_PATH
+ * for one request: the node's own or one opened from its handle.  -1 and
+ * errno (ESTALE: the inode is gone) on failure.  Give it back with
+ * node_fd_put(), which keeps errno. */
+int node_fd(struct sm_node *n);
+void node_fd_put(struct sm_node *n, int fd);
 
 /* idmapping helpers (cred.c) */
 /* Disk id -> host id as the kernel should see it; unmapped is (uid_t)-1, which

@@ -125,10 +125,11 @@ static void usage(FILE *f)
 		"Exit status: 0 mounted, 1 the mount failed, 2 bad usage or input.\n");
 }
 
-/* The inode table holds one O_PATH fd for every inode the kernel knows, and
- * the kernel keeps a whole tree's inodes while memory allows: a 30k-file tree
- * passes the usual limit of open files.  Root may raise the hard limit up to
- * fs.nr_open; anyone may raise the soft limit to the hard one. */
+/* The inode table holds an O_PATH fd for each inode the kernel knows, up to
+ * half the open-file limit (file handles past it, see inode.c), and the
+ * kernel keeps a whole tree's inodes while memory allows: the more fds, the
+ * fewer reopenings.  Root may raise the hard limit up to fs.nr_open; anyone
+ * may raise the soft limit to the hard one. */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;

@@ -55,8 +55,10 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		return;
 	}
 	open_flags_fixup(fi);
-	int fd = openat(dir->fd, name, fi->flags | O_CREAT, mode & 07777);
+	int dfd = node_fd(dir);
+	int fd = dfd < 0 ? -1 : openat(dfd, name, fi->flags | O_CREAT, mode & 07777);
 	r = fd < 0 ? -errno : 0;
+	node_fd_put(dir, dfd);
 	cred_leave();
 	if (r == 0)
 		r = node_from_fd(fd, &e);
@@ -84,8 +86,10 @@ int tmpfile_make(struct sm_node *dir, uid_t huid, gid_t hgid, mode_t umask_, int
 		return r;
 	fi->flags = flags & ~(O_CREAT | O_EXCL);
 	open_flags_fixup(fi);
-	int fd = openat(dir->fd, ".", fi->flags | O_TMPFILE, mode & 07777);
+	int dfd = node_fd(dir);
+	int fd = dfd < 0 ? -1 : openat(dfd, ".", fi->flags | O_TMPFILE, mode & 07777);
 	r = fd < 0 ? -errno : 0;
+	node_fd_put(dir, dfd);
 	cred_leave();
 	if (r == 0)
 		r = node_from_fd(fd, e);
@@ -101,11 +105,18 @@ int tmpfile_make(struct sm_node *dir, uid_t huid, gid_t hgid, mode_t umask_, int
 
 void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct sm_node *n = node_of(ino);
 	char path[64];
 
-	proc_fd_path(path, sizeof(path), node_of(ino)->fd);
+	int pfd = node_fd(n);
+	if (pfd < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	proc_fd_path(path, sizeof(path), pfd);
 	open_flags_fixup(fi);
 	int fd = open(path, fi->flags & ~(O_CREAT | O_EXCL));
+	node_fd_put(n, pfd);
 	if (fd < 0) {
 		fuse_reply_err(req, errno);
 		return;

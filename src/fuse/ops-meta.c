@@ -35,7 +35,11 @@ void fill_entry(struct fuse_entry_param *e, struct sm_node *n, const struct stat
 int lookup_name(struct sm_node *dir, const char *name, struct fuse_entry_param *e)
 {
 	struct stat st;
-	int fd = openat(dir->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int dfd = node_fd(dir);
+	if (dfd < 0)
+		return -errno;
+	int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	node_fd_put(dir, dfd);
 	if (fd < 0)
 		return -errno;
 	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
@@ -101,13 +105,20 @@ void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *f)
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct sm_node *n = node_of(ino);
 	struct stat st;
+	int r;
 
 	/* Directory handles are not fds (ops-dir.c); only files come with one. */
-	if (fi && node_of(ino)->type != S_IFREG)
+	if (fi && n->type != S_IFREG)
 		fi = NULL;
-	int r = fi ? fstat((int)fi->fh, &st)
-		   : fstatat(node_of(ino)->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+	if (fi) {
+		r = fstat((int)fi->fh, &st);
+	} else {
+		int fd = node_fd(n);
+		r = fd < 0 ? -1 : fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+		node_fd_put(n, fd);
+	}
 	if (r < 0) {
 		fuse_reply_err(req, errno);
 		return;
@@ -116,7 +127,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_attr(req, &st, sm_fs.attr_timeout);
 }
 
-static int set_owner(struct sm_node *n, const struct stat *attr, int valid)
+static int set_owner(int fd, const struct stat *attr, int valid)
 {
 	uint32_t u = (uint32_t)-1, g = (uint32_t)-1;
 
@@ -126,7 +137,7 @@ static int set_owner(struct sm_node *n, const struct stat *attr, int valid)
 		return -EOVERFLOW;
 	if ((valid & FUSE_SET_ATTR_GID) && sm_idmap_to_inner(&sm_fs.cfg.gid, attr->st_gid, &g) < 0)
 		return -EOVERFLOW;
-	if (fchownat(n->fd, "", u, g, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+	if (fchownat(fd, "", u, g, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	return 0;
 }
@@ -140,11 +151,16 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 
 	if (fi && n->type != S_IFREG)
 		fi = NULL;
-	proc_fd_path(path, sizeof(path), n->fd);
+	int fd = node_fd(n);
+	if (fd < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	proc_fd_path(path, sizeof(path), fd);
 	/* Owner first: the underlying chown clears setuid/setgid bits, and an
 	 * explicit mode in the same request (the kernel's own clearing) wins. */
 	if (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
-		r = set_owner(n, attr, valid);
+		r = set_owner(fd, attr, valid);
 		if (r < 0)
 			goto out;
 	}
@@ -178,13 +194,14 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 		else if (valid & FUSE_SET_ATTR_MTIME)
 			tv[1] = attr->st_mtim;
 		r = fi ? futimens((int)fi->fh, tv)
-		       : utimensat(n->fd, "", tv, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+		       : utimensat(fd, "", tv, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
 		if (r < 0) {
 			r = -errno;
 			goto out;
 		}
 	}
 out:
+	node_fd_put(n, fd);
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
@@ -193,8 +210,11 @@ out:
 
 void op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
+	struct sm_node *n = node_of(ino);
 	char buf[PATH_MAX + 1];
-	ssize_t len = readlinkat(node_of(ino)->fd, "", buf, sizeof(buf));
+	int fd = node_fd(n);
+	ssize_t len = fd < 0 ? -1 : readlinkat(fd, "", buf, sizeof(buf));
+	node_fd_put(n, fd);
 	if (len < 0) {
 		fuse_reply_err(req, errno);
 		return;
@@ -213,19 +233,26 @@ static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 {
 	struct sm_node *dir = node_of(parent);
 	struct fuse_entry_param e;
+	int dfd = node_fd(dir);
+	if (dfd < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
 	int r = cred_enter(req, link == NULL);
 	if (r < 0) {
+		node_fd_put(dir, dfd);
 		fuse_reply_err(req, -r);
 		return;
 	}
 	if (link)
-		r = symlinkat(link, dir->fd, name);
+		r = symlinkat(link, dfd, name);
 	else if (S_ISDIR(mode))
-		r = mkdirat(dir->fd, name, mode & 07777);
+		r = mkdirat(dfd, name, mode & 07777);
 	else
-		r = mknodat(dir->fd, name, mode, rdev);
+		r = mknodat(dfd, name, mode, rdev);
 	r = r < 0 ? -errno : 0;
 	cred_leave();
+	node_fd_put(dir, dfd);
 	if (r == 0)
 		r = lookup_name(dir, name, &e);
 	if (r < 0)
@@ -263,14 +290,21 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *n
 		fuse_reply_err(req, -r);
 		return;
 	}
-	r = linkat(n->fd, "", dir->fd, name, AT_EMPTY_PATH);
-	if (r < 0 && (errno == ENOENT || errno == EPERM) && n->type != S_IFLNK) {
+	int fd = node_fd(n), dfd = node_fd(dir);
+	r = fd < 0 || dfd < 0 ? -1 : linkat(fd, "", dfd, name, AT_EMPTY_PATH);
+	if (r < 0 && fd >= 0 && dfd >= 0 && (errno == ENOENT || errno == EPERM) &&
+	    n->type != S_IFLNK) {
 		char path[64];
-		proc_fd_path(path, sizeof(path), n->fd);
-		r = linkat(AT_FDCWD, path, dir->fd, name, AT_SYMLINK_FOLLOW);
+		proc_fd_path(path, sizeof(path), fd);
+		r = linkat(AT_FDCWD, path, dfd, name, AT_SYMLINK_FOLLOW);
 	}
-	if (r < 0 || fstatat(n->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
-		fuse_reply_err(req, errno);
+	if (r == 0)
+		r = fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+	int err = errno;
+	node_fd_put(n, fd);
+	node_fd_put(dir, dfd);
+	if (r < 0) {
+		fuse_reply_err(req, err);
 		return;
 	}
 	itab_ref(n);
@@ -278,14 +312,23 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *n
 	fuse_reply_entry(req, &e);
 }
 
+static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name, int flags)
+{
+	struct sm_node *dir = node_of(parent);
+	int dfd = node_fd(dir);
+	int r = dfd < 0 ? -1 : unlinkat(dfd, name, flags);
+	node_fd_put(dir, dfd);
+	fuse_reply_err(req, r < 0 ? errno : 0);
+}
+
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	fuse_reply_err(req, unlinkat(node_of(parent)->fd, name, 0) < 0 ? errno : 0);
+	remove_name(req, parent, name, 0);
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	fuse_reply_err(req, unlinkat(node_of(parent)->fd, name, AT_REMOVEDIR) < 0 ? errno : 0);
+	remove_name(req, parent, name, AT_REMOVEDIR);
 }
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
@@ -295,36 +338,48 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t n
 	uid_t u;
 	gid_t g;
 	int r, creds = 0;
+	int ffd = node_fd(from), tfd = node_fd(to);
 
+	if (ffd < 0 || tfd < 0) {
+		r = errno;
+		goto out;
+	}
 	if (req_disk_ids(req, &u, &g) < 0) {
 		/* A rename that makes a new name is a create (may_create()). */
 		struct stat st;
 		if (!(flags & RENAME_EXCHANGE) &&
-		    fstatat(to->fd, newname, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
-			fuse_reply_err(req, EOVERFLOW);
-			return;
+		    fstatat(tfd, newname, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
+			r = EOVERFLOW;
+			goto out;
 		}
 	}
 	if (flags & RENAME_WHITEOUT) {
 		/* The whiteout is a new inode: it gets the caller's ids. */
 		r = cred_enter(req, 0);
 		if (r < 0) {
-			fuse_reply_err(req, -r);
-			return;
+			r = -r;
+			goto out;
 		}
 		creds = 1;
 	}
-	r = renameat2(from->fd, name, to->fd, newname, flags);
+	r = renameat2(ffd, name, tfd, newname, flags);
 	r = r < 0 ? errno : 0;
 	if (creds)
 		cred_leave();
+out:
+	node_fd_put(from, ffd);
+	node_fd_put(to, tfd);
 	fuse_reply_err(req, r);
 }
 
 void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
+	struct sm_node *n = node_of(ino);
 	struct statvfs sv;
-	if (fstatvfs(node_of(ino)->fd, &sv) < 0)
+	int fd = node_fd(n);
+	int r = fd < 0 ? -1 : fstatvfs(fd, &sv);
+	node_fd_put(n, fd);
+	if (r < 0)
 		fuse_reply_err(req, errno);
 	else
 		fuse_reply_statfs(req, &sv);

@@ -55,9 +55,15 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		return;
 	}
 	enum sm_xattr_kind kind = sm_xattr_kind(name);
-	proc_fd_path(path, sizeof(path), n->fd);
+	int fd = node_fd(n);
+	if (fd < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	proc_fd_path(path, sizeof(path), fd);
 	if (kind == SM_XATTR_PLAIN && size == 0) {
 		ssize_t len = getxattr(path, name, NULL, 0);
+		node_fd_put(n, fd);
 		if (len < 0)
 			fuse_reply_err(req, errno);
 		else
@@ -68,10 +74,12 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	size_t cap = kind == SM_XATTR_PLAIN ? size : XATTR_MAX;
 	char *buf = malloc(cap ? cap : 1);
 	if (!buf) {
+		node_fd_put(n, fd);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	ssize_t len = getxattr(path, name, buf, cap);
+	node_fd_put(n, fd);
 	if (len < 0) {
 		fuse_reply_err(req, errno);
 	} else if (kind == SM_XATTR_ACL) {
@@ -99,14 +107,12 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 /* The kernel writes back ACLs it read through us (chmod, setfacl -m), with
  * entries outside the map shown as the sentinel: those get their disk ids
  * from the value on disk now. */
-static int acl_to_disk(struct sm_node *n, const char *name, void *value, size_t size,
+static int acl_to_disk(const char *path, const char *name, void *value, size_t size,
 		       const struct sm_xattr_maps *m)
 {
-	char path[64];
 	char *ondisk = malloc(XATTR_MAX);
 	if (!ondisk)
 		return -ENOMEM;
-	proc_fd_path(path, sizeof(path), n->fd);
 	ssize_t len = getxattr(path, name, ondisk, XATTR_MAX);
 	int r = sm_xattr_acl_translate(value, size, m, SM_XATTR_TO_DISK, len > 0 ? ondisk : NULL,
 				       len > 0 ? (size_t)len : 0);
@@ -132,15 +138,21 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *v
 		fuse_reply_err(req, EPERM);
 		return;
 	}
+	int fd = node_fd(n);
+	if (fd < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	proc_fd_path(path, sizeof(path), fd);
 	switch (sm_xattr_kind(name)) {
 	case SM_XATTR_ACL:
 		copy = malloc(size ? size : 1);
 		if (!copy) {
-			fuse_reply_err(req, ENOMEM);
-			return;
+			r = -ENOMEM;
+			break;
 		}
 		memcpy(copy, value, size);
-		r = acl_to_disk(n, name, copy, size, &m);
+		r = acl_to_disk(path, name, copy, size, &m);
 		v = copy;
 		break;
 	case SM_XATTR_CAPS: {
@@ -155,10 +167,9 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *v
 	case SM_XATTR_PLAIN:
 		break;
 	}
-	if (r == 0) {
-		proc_fd_path(path, sizeof(path), n->fd);
+	if (r == 0)
 		r = setxattr(path, name, v, size, flags) < 0 ? -errno : 0;
-	}
+	node_fd_put(n, fd);
 	free(copy);
 	fuse_reply_err(req, -r);
 }
@@ -172,13 +183,18 @@ void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		reply_value(req, "", 0, size);
 		return;
 	}
-	proc_fd_path(path, sizeof(path), n->fd);
 	char *buf = size ? malloc(size) : NULL;
 	if (size && !buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	ssize_t len = listxattr(path, buf, size);
+	int fd = node_fd(n);
+	ssize_t len = -1;
+	if (fd >= 0) {
+		proc_fd_path(path, sizeof(path), fd);
+		len = listxattr(path, buf, size);
+		node_fd_put(n, fd);
+	}
 	if (len < 0)
 		fuse_reply_err(req, errno);
 	else if (size == 0)
@@ -201,6 +217,12 @@ void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	proc_fd_path(path, sizeof(path), n->fd);
-	fuse_reply_err(req, removexattr(path, name) < 0 ? errno : 0);
+	int fd = node_fd(n);
+	int r = -1;
+	if (fd >= 0) {
+		proc_fd_path(path, sizeof(path), fd);
+		r = removexattr(path, name);
+		node_fd_put(n, fd);
+	}
+	fuse_reply_err(req, r < 0 ? errno : 0);
 }

@@ -258,6 +258,8 @@ int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops)
 	fs->root.ino = st.st_ino;
 	fs->root.type = S_IFDIR;
 	fs->root.nlookup = 2;
+	fs->root.hashed = 1;
+	itab_handles_setup(fs->root.fd);
 
 	char *argv[] = {"shiftfs-fuse", fs->cfg.debug ? "-odebug" : NULL, NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(fs->cfg.debug ? 2 : 1, argv);

@@ -1,8 +1,8 @@
 #!/bin/bash
 # shiftfs-fuse under real workloads' limits: a tree with more inodes than
-# the soft open-file limit it was started with (the inode table holds one
-# O_PATH fd per inode the kernel knows, so it raises the soft limit to the
-# hard one, and root the hard one to fs.nr_open where it may), and O_DIRECT
+# the soft open-file limit it was started with (it raises the soft limit to
+# the hard one, and root the hard one to fs.nr_open where it may; a hard
+# limit it cannot raise is fuse-handles.sh), and O_DIRECT
 # I/O (fio, databases), which must not reach the source file with our
 # unaligned buffers.
 . "$(dirname "$0")/../lib/lib.sh"
