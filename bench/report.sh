@@ -491,7 +491,7 @@ write_report() {
 			echo "## 2. Through the mount, as the tenant"
 			echo
 			echo "Every command runs as root of a fresh user namespace (uid/gid map \`0 $TENANT_HOST 65536\`), working"
-			echo "through the target. Each cell: median of $RUNS runs, the ratio to native, and min–max below."
+			echo "through the target. Each cell: median of $THROUGH_RUNS runs, the ratio to native, and min–max below."
 			echo
 			if [ -n "$(meta_keys)" ]; then
 				plot_ratios through-metadata.png "Metadata workloads as the tenant: time relative to native (lower is better)" \
@@ -577,7 +577,7 @@ method_text() {
   turn (native, plain bind, shiftmount bind, shiftfs-fuse, bindfs, bindfs --multithreaded,
   fuse-overlayfs), and each run starts one target later than the one before (A B C, B C A, C A B, ...),
   so neither slow drift of the machine (other load, page cache growth) nor a target's position after a
-  particular neighbour biases one target. Each table cell is the **median** of $RUNS runs;
+  particular neighbour biases one target. Each table cell is the **median** of $RUNS runs ($THROUGH_RUNS through the mount, where one run of all seven targets takes minutes);
   the **spread** (min–max) is printed under it. The ratio is the target's median divided by native's.
 - **Timing.** Whole commands are timed with \`clock_gettime(CLOCK_MONOTONIC)\` from fork to reap
   (\`bench/latency.c\`) or with \`date +%s%N\` around them; the create/stat/unlink loop times its phases

@@ -230,12 +230,12 @@ section_through() {
 	sync -f "$FS"
 	local list=() i
 	for t in $TARGETS; do [ -z "${STATUS[$t]}" ] && list+=("$t"); done
-	for r in $(seq "$RUNS"); do
+	for r in $(seq "$THROUGH_RUNS"); do
 		# Every run visits every target; each run starts one target later.
 		for i in $(seq 0 $((${#list[@]} - 1))); do
 			through_one "${list[$(((i + r - 1) % ${#list[@]}))]}" "$r"
 		done
-		log "through the mount: run $r/$RUNS done"
+		log "through the mount: run $r/$THROUGH_RUNS done"
 	done
 }
 
