@@ -37,6 +37,11 @@ void open_flags_fixup(struct fuse_file_info *fi)
 
 void open_reply_flags(struct fuse_file_info *fi)
 {
+	/* A FLUSH reports the errors close() of the source would (below); a
+	 * file opened only to read has none, so spare every close the round
+	 * trip (tar -c, find -exec, compilers reading headers). */
+	if ((fi->flags & O_ACCMODE) == O_RDONLY)
+		fi->noflush = 1;
 	if (sm_fs.cfg.cache == SM_CACHE_NEVER)
 		fi->direct_io = 1;
 	else if (sm_fs.cfg.cache == SM_CACHE_ALWAYS && !fi->direct_io)
