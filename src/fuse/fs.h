@@ -70,6 +70,7 @@ struct sm_fs {
 	double entry_timeout, attr_timeout, negative_timeout;
 	int dont_mask; /* the kernel sends the umask and leaves it to us */
 	int writeback; /* granted by the kernel */
+	int root_flushless; /* the root's filesystem reports no errors at close() */
 	struct sm_node root;
 	struct sm_itab itab;
 	char map_spec[8192]; /* served as SM_FUSE_MAP_XATTR on the root */
@@ -164,7 +165,7 @@ void op_copy_file_range(fuse_req_t, fuse_ino_t, off_t, struct fuse_file_info *, 
 void op_lseek(fuse_req_t, fuse_ino_t, off_t, int, struct fuse_file_info *);
 void op_flock(fuse_req_t, fuse_ino_t, struct fuse_file_info *, int);
 void open_flags_fixup(struct fuse_file_info *fi);
-void open_reply_flags(struct fuse_file_info *fi);
+void open_reply_flags(struct fuse_file_info *fi, dev_t dev);
 
 void op_getxattr(fuse_req_t, fuse_ino_t, const char *, size_t);
 void op_setxattr(fuse_req_t, fuse_ino_t, const char *, const char *, size_t, int);

@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <linux/fuse.h>
@@ -54,6 +56,24 @@ static int open_source(const char *src, int recursive)
 	 * (a rootless user's inherited mounts): serve SRC as it is. */
 	fd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+/* Filesystems whose files have no flush method: close() never fails there,
+ * so FLUSH has nothing to report. */
+static int flushless_fs(int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return 0;
+	switch ((unsigned long)sf.f_type) {
+	case EXT4_SUPER_MAGIC: /* also ext2 and ext3 */
+	case XFS_SUPER_MAGIC:
+	case BTRFS_SUPER_MAGIC:
+	case TMPFS_MAGIC:
+		return 1;
+	}
+	return 0;
 }
 
 static unsigned long long mount_id_at(const char *path)
@@ -154,8 +174,8 @@ static void answer_tmpfile(int devfd, const struct fuse_in_header *in, size_t le
 	split_timeout(e.attr_timeout, &eo.attr_valid, &eo.attr_valid_nsec);
 	to_fuse_attr(&eo.attr, &e.attr);
 	oo.fh = fi.fh;
-	oo.open_flags =
-		(fi.direct_io ? FOPEN_DIRECT_IO : 0) | (fi.keep_cache ? FOPEN_KEEP_CACHE : 0);
+	oo.open_flags = (fi.direct_io ? FOPEN_DIRECT_IO : 0) | (fi.keep_cache ? FOPEN_KEEP_CACHE : 0) |
+			(fi.noflush ? FOPEN_NOFLUSH : 0);
 	out.len = sizeof(out) + sizeof(eo) + sizeof(oo);
 	if (writev(devfd, iov, 3) < 0) {
 		/* The caller went away: undo what the kernel will never release. */
@@ -259,6 +279,7 @@ int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops)
 	fs->root.type = S_IFDIR;
 	fs->root.nlookup = 2;
 	fs->root.hashed = 1;
+	fs->root_flushless = flushless_fs(fs->root.fd);
 	itab_handles_setup(fs->root.fd);
 
 	char *argv[] = {"shiftfs-fuse", fs->cfg.debug ? "-odebug" : NULL, NULL};
