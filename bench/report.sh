@@ -420,6 +420,11 @@ write_report() {
 		echo "|---|---|---|"
 		goal_rows
 		echo
+		if measured fuse; then
+			echo "Where shiftfs-fuse's time goes (the requests the kernel's FUSE client makes for each file, and"
+			echo "what a round trip costs here): [docs/fuse.md](fuse.md#where-the-time-goes)."
+			echo
+		fi
 		echo "Targets that were not measured:"
 		echo
 		local any=0
