@@ -49,6 +49,8 @@ struct sm_itab {
 };
 
 enum sm_cache { SM_CACHE_NEVER, SM_CACHE_AUTO, SM_CACHE_ALWAYS };
+/* When inodes are held by file handles rather than fds (inode.c). */
+enum sm_handles { SM_HANDLES_AUTO, SM_HANDLES_NEVER, SM_HANDLES_ALWAYS };
 
 /* What the command line asked for. */
 struct sm_fuse_config {
@@ -59,6 +61,7 @@ struct sm_fuse_config {
 	int foreground, debug, recursive;
 	int writeback, flock;
 	enum sm_cache cache;
+	enum sm_handles handles;
 	double entry_timeout, attr_timeout, negative_timeout; /* < 0: default */
 	unsigned max_threads;
 	int fuse_fd; /* an open /dev/fuse handed to us, or -1 */
@@ -68,8 +71,8 @@ struct sm_fs {
 	struct sm_fuse_config cfg;
 	uint32_t overflow_uid, overflow_gid;
 	double entry_timeout, attr_timeout, negative_timeout;
-	int dont_mask; /* the kernel sends the umask and leaves it to us */
-	int writeback; /* granted by the kernel */
+	int dont_mask;	    /* the kernel sends the umask and leaves it to us */
+	int writeback;	    /* granted by the kernel */
 	int root_flushless; /* the root's filesystem reports no errors at close() */
 	struct sm_node root;
 	struct sm_itab itab;
@@ -91,9 +94,10 @@ void itab_forget(struct sm_node *n, uint64_t count);
 struct sm_node *node_of(fuse_ino_t ino);
 size_t itab_count(void);
 /* Decide whether nodes may hold file handles (the filesystem makes them and
- * we may open them) and how many fds they may hold first.  Once the root's
- * fd is open; returns whether handles are in use. */
-int itab_handles_setup(int root_fd);
+ * we may open them) and how many fds they may hold first: half the open-file
+ * limit (auto), none (always) or all (never).  Once the root's fd is open.
+ * Fails (-errno) only for always, when handles cannot be used. */
+int itab_handles_setup(int root_fd, enum sm_handles mode);
 /* An O_PATH fd on the node's inode, to use as a dirfd or with AT_EMPTY_PATH
  * for one request: the node's own or one opened from its handle.  -1 and
  * errno (ESTALE: the inode is gone) on failure.  Give it back with

@@ -58,36 +58,44 @@ static int handle_equal(const struct file_handle *a, const struct file_handle *b
 	       !memcmp(a->f_handle, b->f_handle, a->handle_bytes);
 }
 
-int itab_handles_setup(int root_fd)
+int itab_handles_setup(int root_fd, enum sm_handles mode)
 {
 	struct sm_itab *t = &sm_fs.itab;
 	struct rlimit rl;
+	int err = 0;
 
 	t->fd_budget = (size_t)-1; /* no handles: every node keeps its fd */
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+	t->mount_fd = -1;
+	if (mode == SM_HANDLES_NEVER)
 		return 0;
 	struct file_handle *fh = malloc(sizeof(*fh) + MAX_HANDLE_SZ);
 	if (!fh)
-		return 0;
+		return -ENOMEM;
 	fh->handle_bytes = MAX_HANDLE_SZ;
 	t->mount_fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* open_by_handle_at() wants CAP_DAC_READ_SEARCH: try it once. */
-	int ok = t->mount_fd >= 0 &&
-		 name_to_handle_at(root_fd, "", fh, &t->root_mnt_id, AT_EMPTY_PATH) == 0;
-	if (ok) {
+	if (t->mount_fd < 0 ||
+	    name_to_handle_at(root_fd, "", fh, &t->root_mnt_id, AT_EMPTY_PATH) < 0) {
+		err = -errno;
+	} else {
 		int fd = open_by_handle_at(t->mount_fd, fh, O_PATH | O_CLOEXEC);
-		ok = fd >= 0;
-		if (ok)
+		if (fd < 0)
+			err = -errno;
+		else
 			close(fd);
 	}
 	free(fh);
-	if (ok) {
-		t->fd_budget = rl.rlim_cur / 2;
-	} else if (t->mount_fd >= 0) {
-		close(t->mount_fd);
+	if (err < 0) {
+		if (t->mount_fd >= 0)
+			close(t->mount_fd);
 		t->mount_fd = -1;
+		return mode == SM_HANDLES_ALWAYS ? err : 0;
 	}
-	return ok;
+	if (mode == SM_HANDLES_ALWAYS)
+		t->fd_budget = 0;
+	else if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		t->fd_budget = rl.rlim_cur / 2;
+	return 0;
 }
 
 int node_fd(struct sm_node *n)

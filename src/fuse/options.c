@@ -138,6 +138,16 @@ static int parse_one(char *opt, struct sm_fuse_config *cfg, struct shift_args *s
 			cfg->attr_timeout = d;
 		if (IS("negative_timeout"))
 			cfg->negative_timeout = d;
+	} else if (IS("handles")) {
+		NEED_VALUE();
+		if (!strcmp(v, "never"))
+			cfg->handles = SM_HANDLES_NEVER;
+		else if (!strcmp(v, "auto"))
+			cfg->handles = SM_HANDLES_AUTO;
+		else if (!strcmp(v, "always"))
+			cfg->handles = SM_HANDLES_ALWAYS;
+		else
+			return bad("handles=%s: want never, auto or always", v);
 	} else if (IS("threads") || IS("max_threads")) {
 		uint32_t t;
 		NEED_VALUE();

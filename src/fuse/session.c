@@ -174,8 +174,8 @@ static void answer_tmpfile(int devfd, const struct fuse_in_header *in, size_t le
 	split_timeout(e.attr_timeout, &eo.attr_valid, &eo.attr_valid_nsec);
 	to_fuse_attr(&eo.attr, &e.attr);
 	oo.fh = fi.fh;
-	oo.open_flags = (fi.direct_io ? FOPEN_DIRECT_IO : 0) | (fi.keep_cache ? FOPEN_KEEP_CACHE : 0) |
-			(fi.noflush ? FOPEN_NOFLUSH : 0);
+	oo.open_flags = (fi.direct_io ? FOPEN_DIRECT_IO : 0) |
+			(fi.keep_cache ? FOPEN_KEEP_CACHE : 0) | (fi.noflush ? FOPEN_NOFLUSH : 0);
 	out.len = sizeof(out) + sizeof(eo) + sizeof(oo);
 	if (writev(devfd, iov, 3) < 0) {
 		/* The caller went away: undo what the kernel will never release. */
@@ -280,7 +280,15 @@ int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops)
 	fs->root.nlookup = 2;
 	fs->root.hashed = 1;
 	fs->root_flushless = flushless_fs(fs->root.fd);
-	itab_handles_setup(fs->root.fd);
+	r = itab_handles_setup(fs->root.fd, fs->cfg.handles);
+	if (r < 0) {
+		fprintf(stderr,
+			"shiftfs-fuse: handles=always: %s: cannot hold its inodes by file handle "
+			"(%s; it takes a filesystem with file handles and CAP_DAC_READ_SEARCH, or "
+			"CAP_SYS_ADMIN over its mount)\n",
+			fs->cfg.src, strerror(-r));
+		return 1;
+	}
 
 	char *argv[] = {"shiftfs-fuse", fs->cfg.debug ? "-odebug" : NULL, NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(fs->cfg.debug ? 2 : 1, argv);

@@ -94,4 +94,45 @@ for fs in ext4 xfs btrfs tmpfs; do
 	for _ in $(seq 100); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.1; done
 	ok "$fs: umount stops shiftfs-fuse" sh -c "! kill -0 $fpid 2>/dev/null"
 done
+
+# -o handles=: always holds every inode by handle, never by fd only.
+src=$(scratch_fs ext4 128) || ok "an ext4 scratch filesystem" false
+dst=$(mktemp -d "$SM_TMP/dst.XXXX")
+mkdir "$src/many"
+(cd "$src/many" && seq -f 'f%05g' 1 $N | xargs touch)
+chown -R 100000:100000 "$src"
+nonpipe_fds() { find /proc/$1/fd -mindepth 1 -lname 'pipe:*' -prune -o -print | wc -l; }
+start() { # OPTS [WRAPPER...]: start shiftfs-fuse on $src at $dst, set fpid
+	local opts=$1
+	shift
+	"$@" shiftfs-fuse -f -o "map=b:100000:0:65536,$opts" "$src" "$dst" >/dev/null 2>&1 &
+	fpid=$!
+	at_exit "kill -9 $fpid"
+	for _ in $(seq 50); do grep -q " $dst .* fuse.shiftfs-fuse " /proc/self/mountinfo && break; sleep 0.1; done
+}
+mounted() { grep -q " $dst .* fuse.shiftfs-fuse " /proc/self/mountinfo; }
+stop() { umount "$dst"; for _ in $(seq 100); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.1; done; }
+
+start handles=always
+ok "handles=always: mounted" mounted
+base=$(nonpipe_fds $fpid)
+out=$(find "$dst/many" -type f -printf '%U\n' 2>&1 | sort | uniq -c | sed 's/^ *//')
+is "handles=always: $N files stat through the mount" "$out" "$N 0"
+now=$(nonpipe_fds $fpid)
+ok "handles=always:   with no more fds open than before ($base, now $now)" test "$now" -le "$base"
+stop
+
+start handles=never setpriv --bounding-set=-sys_resource prlimit --nofile=$LIMIT:$LIMIT
+ok "handles=never: mounted under a hard limit of $LIMIT" mounted
+like "handles=never: a walk past the limit fails as it says" \
+	"$(find "$dst/many" -type f -printf '%U\n' 2>&1 | sort | uniq -c)" "Too many open files"
+stop
+
+# Without privilege over the filesystem (CAP_DAC_READ_SEARCH, or since
+# Linux 6.10 CAP_SYS_ADMIN over its mount) no inode opens by handle.
+err=$(timeout 10 setpriv --bounding-set=-dac_read_search,-sys_admin shiftfs-fuse -f \
+	-o map=b:100000:0:65536,handles=always "$src" "$dst" 2>&1)
+is "handles=always without the privilege: exit status 1" "$?" "1"
+like "  says why" "$err" "handles=always: .*cannot hold its inodes by file handle"
+ok "  and mounts nothing" sh -c "! grep -q ' $dst ' /proc/self/mountinfo"
 done_testing
