@@ -24,7 +24,7 @@ KERNEL_FS=${CONFORMANCE_KERNEL_FS-"ext4 xfs btrfs tmpfs"}
 FUSE_FS=${CONFORMANCE_FUSE_FS-"ext4 xfs btrfs tmpfs"}
 SPLIT_FS=${CONFORMANCE_SPLIT_FS-"tmpfs"}
 PROG=$SM_BUILD/tests/helpers/conformance
-FUSE_BIN=$SM_BUILD/bin/shiftfs-fuse
+FUSE_BIN=${SHIFTFS_FUSE:-$SM_BUILD/bin/shiftfs-fuse} # as shiftmount bind finds it
 
 # FUSE cases the fuse engineer has confirmed open, as "NN:substring of the
 # check": their failures are reported as skips naming the bug, and they are
