@@ -151,7 +151,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 
 	if (fi && n->type != S_IFREG)
 		fi = NULL;
-	int fd = node_fd(n);
+	/* With an open file, everything is done on it (no reopening). */
+	int fd = fi ? (int)fi->fh : node_fd(n);
 	if (fd < 0) {
 		fuse_reply_err(req, errno);
 		return;
@@ -201,7 +202,8 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 		}
 	}
 out:
-	node_fd_put(n, fd);
+	if (!fi)
+		node_fd_put(n, fd);
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else

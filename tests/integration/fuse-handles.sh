@@ -62,6 +62,15 @@ for fs in ext4 xfs btrfs tmpfs; do
 	ok "$fs: make a symlink" ln -s target "$dst/many/sl"
 	is "$fs:   read it back" "$(readlink "$dst/many/sl")" "target"
 	ok "$fs: list a directory past the budget" ls "$dst/many/d"
+	# Removed while open: still usable through the open file.
+	out=$(python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+os.write(fd, b"0123456789")
+os.unlink(sys.argv[1])
+os.ftruncate(fd, 4)
+print(os.fstat(fd).st_size, os.pread(fd, 10, 0).decode())' "$dst/many/opened" 2>&1)
+	is "$fs: ftruncate and fstat a file removed while open" "$out" "4 0123"
 	# Every request above reopened its inodes from handles: none of those
 	# fds may stay open (the nodes made since hold handles, not fds).
 	now=$(find /proc/$fpid/fd -mindepth 1 -lname 'pipe:*' -prune -o -print | wc -l)
