@@ -48,9 +48,10 @@ struct sm_itab {
 	int mount_fd; /* for open_by_handle_at(), which refuses O_PATH fds */
 };
 
+/* Both in the order of the option's values never, auto, always. */
 enum sm_cache { SM_CACHE_NEVER, SM_CACHE_AUTO, SM_CACHE_ALWAYS };
 /* When inodes are held by file handles rather than fds (inode.c). */
-enum sm_handles { SM_HANDLES_AUTO, SM_HANDLES_NEVER, SM_HANDLES_ALWAYS };
+enum sm_handles { SM_HANDLES_NEVER, SM_HANDLES_AUTO, SM_HANDLES_ALWAYS };
 
 /* What the command line asked for. */
 struct sm_fuse_config {

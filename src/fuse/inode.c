@@ -73,7 +73,8 @@ int itab_handles_setup(int root_fd, enum sm_handles mode)
 		return -ENOMEM;
 	fh->handle_bytes = MAX_HANDLE_SZ;
 	t->mount_fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	/* open_by_handle_at() wants CAP_DAC_READ_SEARCH: try it once. */
+	/* open_by_handle_at() wants CAP_DAC_READ_SEARCH, or CAP_SYS_ADMIN over
+	 * the mount (Linux 6.10): try it once. */
 	if (t->mount_fd < 0 ||
 	    name_to_handle_at(root_fd, "", fh, &t->root_mnt_id, AT_EMPTY_PATH) < 0) {
 		err = -errno;

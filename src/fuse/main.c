@@ -177,6 +177,7 @@ int main(int argc, char **argv)
 	sm_idmap_init(&cfg->gid);
 	cfg->allow_other = -1;
 	cfg->cache = SM_CACHE_AUTO;
+	cfg->handles = SM_HANDLES_AUTO;
 	cfg->flock = 1;
 	cfg->fuse_fd = -1;
 	cfg->entry_timeout = cfg->attr_timeout = cfg->negative_timeout = -1;

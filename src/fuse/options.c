@@ -52,6 +52,16 @@ static int parse_seconds(const char *v, double *ret)
 	return 0;
 }
 
+/* never, auto, always (cache=, handles=): 0, 1, 2; -1 for anything else. */
+static int parse_policy(const char *v)
+{
+	static const char *const names[] = {"never", "auto", "always"};
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(v, names[i]))
+			return i;
+	return -1;
+}
+
 static const char *const ignored[] = {
 	/* fstab/mount(8) words that mean nothing to us */
 	"defaults", "auto",	"noauto",   "user",	  "nouser",
@@ -118,14 +128,10 @@ static int parse_one(char *opt, struct sm_fuse_config *cfg, struct shift_args *s
 		cfg->writeback = 0;
 	} else if (IS("cache")) {
 		NEED_VALUE();
-		if (!strcmp(v, "never"))
-			cfg->cache = SM_CACHE_NEVER;
-		else if (!strcmp(v, "auto"))
-			cfg->cache = SM_CACHE_AUTO;
-		else if (!strcmp(v, "always"))
-			cfg->cache = SM_CACHE_ALWAYS;
-		else
+		int p = parse_policy(v);
+		if (p < 0)
 			return bad("cache=%s: want never, auto or always", v);
+		cfg->cache = (enum sm_cache)p;
 	} else if (IS("timeout") || IS("entry_timeout") || IS("attr_timeout") ||
 		   IS("negative_timeout")) {
 		double d;
@@ -140,14 +146,10 @@ static int parse_one(char *opt, struct sm_fuse_config *cfg, struct shift_args *s
 			cfg->negative_timeout = d;
 	} else if (IS("handles")) {
 		NEED_VALUE();
-		if (!strcmp(v, "never"))
-			cfg->handles = SM_HANDLES_NEVER;
-		else if (!strcmp(v, "auto"))
-			cfg->handles = SM_HANDLES_AUTO;
-		else if (!strcmp(v, "always"))
-			cfg->handles = SM_HANDLES_ALWAYS;
-		else
+		int p = parse_policy(v);
+		if (p < 0)
 			return bad("handles=%s: want never, auto or always", v);
+		cfg->handles = (enum sm_handles)p;
 	} else if (IS("threads") || IS("max_threads")) {
 		uint32_t t;
 		NEED_VALUE();
