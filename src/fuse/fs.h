@@ -129,6 +129,8 @@ int cred_setup_process(void);
 /* Shared helpers for the ops files. */
 void fill_entry(struct fuse_entry_param *e, struct sm_node *n, const struct stat *st);
 int lookup_name(struct sm_node *dir, const char *name, struct fuse_entry_param *e);
+/* The same, from an fd on the directory the caller already holds. */
+int lookup_name_at(int dfd, const char *name, struct fuse_entry_param *e);
 int node_from_fd(int fd, struct fuse_entry_param *e);
 void proc_fd_path(char *buf, size_t len, int fd);
 

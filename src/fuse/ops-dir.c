@@ -63,7 +63,6 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset
 		       struct fuse_file_info *fi, int plus)
 {
 	struct sm_dir *d = dir_of(fi);
-	struct sm_node *dir = node_of(ino);
 	char *buf = malloc(size);
 	size_t rem = size;
 	int err = 0;
@@ -97,7 +96,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset
 				e.attr.st_ino = d->entry->d_ino;
 				e.attr.st_mode = (mode_t)d->entry->d_type << 12;
 			} else {
-				int r = lookup_name(dir, name, &e);
+				/* The directory stream is an fd on it already. */
+				int r = lookup_name_at(dirfd(d->dp), name, &e);
 				if (r == -ENOENT) { /* gone since getdents; skip it */
 					d->entry = NULL;
 					d->offset = next;

@@ -34,12 +34,18 @@ void fill_entry(struct fuse_entry_param *e, struct sm_node *n, const struct stat
 
 int lookup_name(struct sm_node *dir, const char *name, struct fuse_entry_param *e)
 {
-	struct stat st;
 	int dfd = node_fd(dir);
 	if (dfd < 0)
 		return -errno;
-	int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int r = lookup_name_at(dfd, name, e);
 	node_fd_put(dir, dfd);
+	return r;
+}
+
+int lookup_name_at(int dfd, const char *name, struct fuse_entry_param *e)
+{
+	struct stat st;
+	int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
