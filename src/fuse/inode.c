@@ -32,20 +32,35 @@ int itab_init(struct sm_itab *t)
 	return t->bucket ? 0 : -ENOMEM;
 }
 
+/* The handle of the inode `fd` is on, sized to fit (a table of a big tree
+ * holds many), and the id of its mount; NULL and errno on failure. */
+static struct file_handle *handle_at(int fd, int *mnt_id)
+{
+	struct file_handle *fh = malloc(sizeof(*fh) + MAX_HANDLE_SZ);
+
+	if (!fh)
+		return NULL;
+	fh->handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(fd, "", fh, mnt_id, AT_EMPTY_PATH) < 0) {
+		int e = errno;
+		free(fh);
+		errno = e;
+		return NULL;
+	}
+	struct file_handle *fit = realloc(fh, sizeof(*fh) + fh->handle_bytes);
+	return fit ? fit : fh;
+}
+
 /* The handle of the inode `fd` is on, or NULL when it has none we can use:
  * the filesystem cannot make one, or the inode is on another mount than the
  * root (a submount of a recursive source), which open_by_handle_at() with
  * the root as the mount would not reach. */
 static struct file_handle *handle_of(int fd)
 {
-	struct file_handle *fh = malloc(sizeof(*fh) + MAX_HANDLE_SZ);
 	int mnt_id;
+	struct file_handle *fh = handle_at(fd, &mnt_id);
 
-	if (!fh)
-		return NULL;
-	fh->handle_bytes = MAX_HANDLE_SZ;
-	if (name_to_handle_at(fd, "", fh, &mnt_id, AT_EMPTY_PATH) < 0 ||
-	    mnt_id != sm_fs.itab.root_mnt_id) {
+	if (fh && mnt_id != sm_fs.itab.root_mnt_id) {
 		free(fh);
 		return NULL;
 	}
@@ -68,15 +83,11 @@ int itab_handles_setup(int root_fd, enum sm_handles mode)
 	t->mount_fd = -1;
 	if (mode == SM_HANDLES_NEVER)
 		return 0;
-	struct file_handle *fh = malloc(sizeof(*fh) + MAX_HANDLE_SZ);
-	if (!fh)
-		return -ENOMEM;
-	fh->handle_bytes = MAX_HANDLE_SZ;
+	struct file_handle *fh = NULL;
 	t->mount_fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* open_by_handle_at() wants CAP_DAC_READ_SEARCH, or CAP_SYS_ADMIN over
 	 * the mount (Linux 6.10): try it once. */
-	if (t->mount_fd < 0 ||
-	    name_to_handle_at(root_fd, "", fh, &t->root_mnt_id, AT_EMPTY_PATH) < 0) {
+	if (t->mount_fd < 0 || !(fh = handle_at(root_fd, &t->root_mnt_id))) {
 		err = -errno;
 	} else {
 		int fd = open_by_handle_at(t->mount_fd, fh, O_PATH | O_CLOEXEC);
