@@ -14,6 +14,10 @@ if [ "$(id -u)" != 0 ]; then
 	exit
 fi
 
+# Open files of process $1, not counting libfuse's splice pipes, which each
+# worker thread makes on its first read.
+nonpipe_fds() { find /proc/$1/fd -mindepth 1 -lname 'pipe:*' -prune -o -print | wc -l; }
+
 N=1500     # files in the tree
 LIMIT=256  # open files shiftfs-fuse may have: the table's budget is 128
 
@@ -37,9 +41,7 @@ for fs in ext4 xfs btrfs tmpfs; do
 
 	out=$(find "$dst/many" -type f -printf '%U\n' 2>&1 | sort | uniq -c | sed 's/^ *//')
 	is "$fs: $N files stat through the mount, all with the mapped owner" "$out" "$N 0"
-	# Not counting libfuse's splice pipes, which each worker thread makes
-	# on its first read.
-	fds=$(find /proc/$fpid/fd -mindepth 1 -lname 'pipe:*' -prune -o -print | wc -l)
+	fds=$(nonpipe_fds $fpid)
 	ok "$fs:   while shiftfs-fuse holds $fds open files, under its limit" test "$fds" -lt $LIMIT
 
 	# The budget is spent: a file made now is a node with a handle.
@@ -73,7 +75,7 @@ print(os.fstat(fd).st_size, os.pread(fd, 10, 0).decode())' "$dst/many/opened" 2>
 	is "$fs: ftruncate and fstat a file removed while open" "$out" "4 0123"
 	# Every request above reopened its inodes from handles: none of those
 	# fds may stay open (the nodes made since hold handles, not fds).
-	now=$(find /proc/$fpid/fd -mindepth 1 -lname 'pipe:*' -prune -o -print | wc -l)
+	now=$(nonpipe_fds $fpid)
 	ok "$fs:   no fd left behind by those requests ($fds open before, $now now)" test "$now" -le "$fds"
 
 	# A file the mount knows (made now, past the budget: a handle), removed
@@ -110,7 +112,6 @@ dst=$(mktemp -d "$SM_TMP/dst.XXXX")
 mkdir "$src/many"
 (cd "$src/many" && seq -f 'f%05g' 1 $N | xargs touch)
 chown -R 100000:100000 "$src"
-nonpipe_fds() { find /proc/$1/fd -mindepth 1 -lname 'pipe:*' -prune -o -print | wc -l; }
 start() { # OPTS [WRAPPER...]: start shiftfs-fuse on $src at $dst, set fpid
 	local opts=$1
 	shift
