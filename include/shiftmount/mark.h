@@ -7,8 +7,14 @@
  * The xattr value is one line of text (no newline), fields in this order:
  *
  *   v1 origin-uid=N origin-gid=N range=N [by=ENTRY[,ENTRY]...] [name=NAME]
+ *      [grant=anyone-as-disk-root]
  *
- * ENTRY is a host uid (decimal) or @USER.  Every field is parsed strictly:
+ * ENTRY is a host uid (decimal) or @USER.  grant=anyone-as-disk-root is the
+ * admin's explicit word that a mark without --by and with origin 0 may be
+ * granted to any container root, which then writes as disk root (uid or gid
+ * 0); shiftmountd refuses such a mark without it, and the field is allowed
+ * only on exactly such a mark.  Daemons older than the field see a mark that
+ * carries it as invalid and refuse it: it fails closed.  Every field is parsed strictly:
  * unknown or repeated fields, another order, extra spaces, leading zeros
  * and out-of-range numbers make the whole mark invalid.
  */
@@ -46,7 +52,14 @@ struct sm_mark {
 	unsigned n_by;	/* 0: anyone who can reach the directory */
 	struct sm_mark_by by[SM_MARK_MAX_BY];
 	char name[SM_MARK_NAME_MAX + 1]; /* "" when the mark has no name */
+	int anyone_as_disk_root;	 /* grant=anyone-as-disk-root */
 };
+
+#define SM_MARK_GRANT_ANYONE_ROOT "anyone-as-disk-root"
+
+/* 1 when the mark lets any container root write as disk uid or gid 0: no
+ * --by list and origin 0.  Such a mark needs anyone_as_disk_root. */
+int sm_mark_grants_anyone_root(const struct sm_mark *m);
 
 /* origin 0/0, range SM_DEFAULT_RANGE, no --by, no name. */
 void sm_mark_init(struct sm_mark *m);

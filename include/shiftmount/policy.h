@@ -38,6 +38,13 @@ enum sm_policy_verdict {
 	SM_POLICY_DENIED,     /* the caller does not satisfy the rules */
 };
 
+/* The /etc/subuid owner whose ranges hold every extent of the caller's uid
+ * map, with every gid extent inside that same owner's /etc/subgid ranges:
+ * 0 and `owner` (when len > 0) set, or -ENOENT.  A caller that has no such
+ * owner is not a container's root: it maps ids it was not given, such as its
+ * creator's own (unshare -r). */
+int sm_policy_subid_owner(const struct sm_policy_input *in, char *owner, size_t len);
+
 /* Decide.  On refusal `reason` (always NUL-terminated when len > 0) says
  * why in one sentence fragment.  On SM_POLICY_ALLOW and when ret_uid/ret_gid
  * are not NULL, they get the mount's maps (disk -> host, the one formula

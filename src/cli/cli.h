@@ -41,6 +41,9 @@ int map_error(const char *option, const struct sm_error *err);
  * EXIT_USAGE. */
 int parse_id_option(const char *opt, const char *s, uint32_t *ret);
 
+/* "shiftmount: warning: WHAT" on stderr; the exit status is not changed. */
+__attribute__((format(printf, 1, 2))) void warning(const char *fmt, ...);
+
 /* -v/--verbose was given: notes on stderr. */
 extern int cli_verbose;
 __attribute__((format(printf, 1, 2))) void verbose(const char *fmt, ...);

@@ -57,6 +57,16 @@ int parse_id_option(const char *opt, const char *s, uint32_t *ret)
 	return 0;
 }
 
+void warning(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("shiftmount: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 void verbose(const char *fmt, ...)
 {
 	va_list ap;

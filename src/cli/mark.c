@@ -7,9 +7,12 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "cli.h"
 #include "util.h"
@@ -30,10 +33,18 @@ static void help(void)
 	       "  --by UID|@USER      only a namespace whose root is host UID, or whose maps\n"
 	       "                      lie inside USER's /etc/subuid and /etc/subgid ranges\n"
 	       "                      (repeatable; none: whoever can reach DIR)\n"
+	       "  --anyone-as-disk-root  allow a mark with origin 0 and no --by: any\n"
+	       "                      container root that can reach DIR then writes as\n"
+	       "                      disk uid/gid 0 in it (refused without this flag)\n"
 	       "  --name NAME         let tenants ask for it by NAME (registered under\n"
-	       "                      /etc/shiftmount/names, or $SHIFTMOUNT_REGISTRY)\n"
+	       "                      /etc/shiftmount/names, or $SHIFTMOUNT_REGISTRY);\n"
+	       "                      needs --by\n"
 	       "  -v, --verbose       say which mark was replaced and where NAME was registered\n"
 	       "  -h, --help          this text\n"
+	       "\n"
+	       "mark warns when DIR is reachable by unprivileged host users or lies on a\n"
+	       "filesystem mounted without nosuid: a tenant must never reach the unshifted\n"
+	       "tree, and a setuid file written there as disk root would run as host root.\n"
 	       "\n"
 	       "Exit status: 0 marked, 1 the mark could not be written, 2 bad usage or input.\n");
 }
@@ -69,6 +80,45 @@ int mark_write_error(int r, const char *path)
 	return op_error(r, NULL, "%s: writing the mark", path);
 }
 
+/* The thread's rule: a tenant must never reach where the unshifted tree is.
+ * Every directory from / down to DIR must deny search to unprivileged users
+ * (no o+x, and g+x only for a privileged group) for DIR to be out of reach. */
+static void warn_exposure(const char *abs, int dirfd)
+{
+	char path[PATH_MAX];
+	int reachable = 1;
+	snprintf(path, sizeof(path), "%s", abs);
+	for (;;) {
+		struct stat st;
+		if (stat(path, &st) < 0)
+			break;
+		int others = (st.st_mode & S_IXOTH) || ((st.st_mode & S_IXGRP) && st.st_gid != 0);
+		if (!others) {
+			reachable = 0;
+			break;
+		}
+		char *slash = strrchr(path, '/');
+		if (!slash || slash == path) {
+			if (!strcmp(path, "/"))
+				break;
+			snprintf(path, sizeof(path), "/");
+			continue;
+		}
+		*slash = '\0';
+	}
+	if (reachable)
+		warning("%s is reachable by unprivileged host users (every directory on its path "
+			"lets others search it); a tenant that reaches the unshifted tree sees and "
+			"writes it unshifted: keep it under a root-only (0700) directory",
+			abs);
+	struct statvfs sv;
+	if (fstatvfs(dirfd, &sv) == 0 && !(sv.f_flag & ST_NOSUID))
+		warning("%s lies on a filesystem mounted without nosuid: a setuid file a container "
+			"writes there as disk root runs as host root when started from the "
+			"unshifted tree; mount it with nosuid",
+			abs);
+}
+
 int verb_mark(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -78,12 +128,13 @@ int verb_mark(int argc, char **argv)
 		{"range", required_argument, NULL, 'R'},
 		{"by", required_argument, NULL, 'b'},
 		{"name", required_argument, NULL, 'n'},
+		{"anyone-as-disk-root", no_argument, NULL, 'A'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	struct sm_mark m;
-	int have_origin = 0, have_ouid = 0, have_ogid = 0, have_range = 0, c, r;
+	int have_origin = 0, have_ouid = 0, have_ogid = 0, have_range = 0, anyone_root = 0, c, r;
 	uint32_t v;
 	sm_mark_init(&m);
 	opterr = 0;
@@ -129,6 +180,9 @@ int verb_mark(int argc, char **argv)
 						   optarg);
 			snprintf(m.name, sizeof(m.name), "%s", optarg);
 			break;
+		case 'A':
+			anyone_root = 1;
+			break;
 		case 'v':
 			cli_verbose = 1;
 			break;
@@ -165,6 +219,18 @@ int verb_mark(int argc, char **argv)
 		if (!have_range)
 			m.range = conf.range;
 	}
+	if (m.name[0] && m.n_by == 0)
+		return usage_error("--name %s: a named mark needs --by UID|@USER; shiftmountd grants "
+				   "a mark by name only to the namespaces its --by list names",
+				   m.name);
+	if (sm_mark_grants_anyone_root(&m) && !anyone_root)
+		return usage_error("mark: origin %u:%u and no --by lets any container root write as "
+				   "disk root (uid/gid 0) in %s; give --by UID|@USER, another "
+				   "--origin, or --anyone-as-disk-root to grant exactly that",
+				   m.origin_uid, m.origin_gid, dir);
+	if (anyone_root && !sm_mark_grants_anyone_root(&m))
+		return usage_error("--anyone-as-disk-root: only for a mark with origin 0 and no --by");
+	m.anyone_as_disk_root = anyone_root;
 	struct sm_error verr = {.why = NULL};
 	if (sm_mark_validate(&m, &verr) < 0)
 		return usage_error("mark: \"%s\": %s", verr.token, verr.why);
@@ -216,5 +282,6 @@ int verb_mark(int argc, char **argv)
 		verbose("%s: registered as \"%s\" in %s", abs, m.name, reg);
 	sm_mark_format(&m, text, sizeof(text));
 	printf("%s: %s\n", abs, text);
+	warn_exposure(abs, fd);
 	return EXIT_OK;
 }

@@ -282,6 +282,8 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 	_cleanup_close_ int nsfd = -EBADF;
 	_cleanup_free_ struct sm_idmap *mu = NULL;
 	_cleanup_free_ struct sm_idmap *mg = NULL;
+	_cleanup_(sm_subid_free) struct sm_subid subuid = {0};
+	_cleanup_(sm_subid_free) struct sm_subid subgid = {0};
 	int r;
 
 	memset(&req, 0, sizeof(req));
@@ -322,7 +324,20 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 	}
 
 	/* Who the caller is decides before anything about the source is
-	 * revealed (does it exist, is it marked). */
+	 * revealed (does it exist, is it marked): the subordinate-id tables
+	 * say whether its namespace is a container's at all. */
+	const char *table = daemon_config.subuid;
+	r = sm_subid_load(table, &subuid);
+	if (r >= 0) {
+		table = daemon_config.subgid;
+		r = sm_subid_load(table, &subgid);
+	}
+	if (r < 0) {
+		refuse(&o, ERR_CONFIG_UNREADABLE,
+		       "the daemon cannot read %s: %s; no request is granted until it can", table,
+		       strerror(-r));
+		goto done;
+	}
 	struct sm_policy_input in = {
 		.userns_initial = p.userns_initial,
 		.cap_sys_admin = p.cap_sys_admin,
@@ -330,15 +345,12 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 		.uid_map = &p.uid_map,
 		.gid_map = &p.gid_map,
 		.by_name = req.fd < 0,
+		.subuid = &subuid,
+		.subgid = &subgid,
 		.user_uid = user_uid,
 	};
-	struct sm_mark dummy;
-	sm_mark_init(&dummy);
-	in.mark = &dummy;
 	char reason[512];
-	if (sm_policy_check(&in, reason, sizeof(reason), NULL, NULL) == SM_POLICY_DENIED &&
-	    (p.userns_initial || !p.cap_sys_admin || !p.mntns_owned || !p.uid_map.n ||
-	     !p.gid_map.n)) {
+	if (sm_policy_check(&in, reason, sizeof(reason), NULL, NULL) == SM_POLICY_DENIED) {
 		refuse(&o, ERR_PERMISSION_DENIED, "%s", reason);
 		goto done;
 	}
@@ -369,12 +381,7 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 		goto done;
 	}
 
-	struct sm_subid subuid = {0}, subgid = {0};
-	(void)sm_subid_load(daemon_config.subuid, &subuid);
-	(void)sm_subid_load(daemon_config.subgid, &subgid);
 	in.mark = &mark;
-	in.subuid = &subuid;
-	in.subgid = &subgid;
 	mu = malloc(sizeof(*mu));
 	mg = malloc(sizeof(*mg));
 	enum sm_policy_verdict v = SM_POLICY_DENIED;
@@ -382,8 +389,6 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 		v = sm_policy_check(&in, reason, sizeof(reason), mu, mg);
 	else
 		snprintf(reason, sizeof(reason), "out of memory");
-	sm_subid_free(&subuid);
-	sm_subid_free(&subgid);
 	if (v != SM_POLICY_ALLOW) {
 		refuse(&o, v == SM_POLICY_NOT_MARKED ? ERR_NOT_MARKED : ERR_PERMISSION_DENIED, "%s",
 		       reason);

@@ -79,6 +79,7 @@ __attribute__((format(printf, 1, 2))) void log_msg(const char *fmt, ...);
 #define ERR_BAD_SOURCE	      SM_DELEGATE_INTERFACE ".BadSource"
 #define ERR_NO_SUCH_NAME      SM_DELEGATE_INTERFACE ".NoSuchName"
 #define ERR_MOUNT_FAILED      SM_DELEGATE_INTERFACE ".MountFailed"
+#define ERR_CONFIG_UNREADABLE SM_DELEGATE_INTERFACE ".ConfigUnreadable"
 #define ERR_PROTOCOL	      SM_DELEGATE_INTERFACE ".ProtocolError"
 
 #endif

@@ -42,6 +42,7 @@ static const char delegate_description[] =
 	"error NoSuchName (name: string, reason: string)\n"
 	"# The kernel refused to make the mount.\n"
 	"error MountFailed (reason: string)\n"
+	"error ConfigUnreadable (reason: string)\n"
 	"# Not a valid message: too long, not UTF-8, not one JSON object, too\n"
 	"# many fds.  The connection is closed after it.\n"
 	"error ProtocolError (reason: string)\n";

@@ -144,6 +144,10 @@ int sm_mark_validate(const struct sm_mark *m, struct sm_error *err)
 			if (same_by(&m->by[j], b))
 				return mark_error(err, "by", 2, "an entry is listed twice");
 	}
+	if (m->anyone_as_disk_root && !sm_mark_grants_anyone_root(m))
+		return mark_error(err, "grant=" SM_MARK_GRANT_ANYONE_ROOT,
+				  strlen("grant=" SM_MARK_GRANT_ANYONE_ROOT),
+				  "only a mark with origin 0 and no --by grants anyone disk root");
 	if (m->name[0] && !sm_mark_name_valid(m->name))
 		return mark_error(
 			err, m->name, strlen(m->name),
@@ -151,9 +155,15 @@ int sm_mark_validate(const struct sm_mark *m, struct sm_error *err)
 	return 0;
 }
 
+int sm_mark_grants_anyone_root(const struct sm_mark *m)
+{
+	return m->n_by == 0 && (m->origin_uid == 0 || m->origin_gid == 0);
+}
+
 /* The fields of v1, in the one order they may appear. */
-enum { F_ORIGIN_UID, F_ORIGIN_GID, F_RANGE, F_BY, F_NAME, F_COUNT };
-static const char *const field_names[F_COUNT] = {"origin-uid", "origin-gid", "range", "by", "name"};
+enum { F_ORIGIN_UID, F_ORIGIN_GID, F_RANGE, F_BY, F_NAME, F_GRANT, F_COUNT };
+static const char *const field_names[F_COUNT] = {"origin-uid", "origin-gid", "range",
+						 "by",	       "name",	     "grant"};
 
 int sm_mark_parse(const char *text, size_t len, struct sm_mark *ret, struct sm_error *err)
 {
@@ -249,6 +259,13 @@ int sm_mark_parse(const char *text, size_t len, struct sm_mark *ret, struct sm_e
 			if (!sm_mark_name_valid(m.name))
 				return mark_error(err, tok, toklen, "invalid name");
 			break;
+		case F_GRANT:
+			if (vlen != strlen(SM_MARK_GRANT_ANYONE_ROOT) ||
+			    memcmp(val, SM_MARK_GRANT_ANYONE_ROOT, vlen) != 0)
+				return mark_error(err, tok, toklen,
+						  "the only grant is " SM_MARK_GRANT_ANYONE_ROOT);
+			m.anyone_as_disk_root = 1;
+			break;
 		}
 		p = tend;
 	}
@@ -280,6 +297,9 @@ int sm_mark_format(const struct sm_mark *m, char *buf, size_t len)
 	}
 	if (m->name[0])
 		off += (size_t)snprintf(out + off, sizeof(out) - off, " name=%s", m->name);
+	if (m->anyone_as_disk_root)
+		off += (size_t)snprintf(out + off, sizeof(out) - off,
+					" grant=" SM_MARK_GRANT_ANYONE_ROOT);
 	if (off >= len)
 		return -ENOBUFS;
 	memcpy(buf, out, off + 1);

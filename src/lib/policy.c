@@ -10,9 +10,12 @@
  *  - by name the tenant never reached the directory itself, so the file
  *    system's permissions cannot have decided: a mark needs --by for that.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "shiftmount/config.h"
 #include "shiftmount/policy.h"
 #include "util.h"
 
@@ -31,7 +34,7 @@ verdict(enum sm_policy_verdict v, char *reason, size_t len, const char *fmt, ...
 static int user_satisfies(const struct sm_policy_input *in, const char *user)
 {
 	uint32_t uid = (uint32_t)-1;
-	if (in->user_uid && in->user_uid(user, &uid) < 0)
+	if (sm_parse_id(user, &uid) < 0 && (!in->user_uid || in->user_uid(user, &uid) < 0))
 		uid = (uint32_t)-1;
 	_cleanup_free_ struct sm_idmap *ru = malloc(sizeof(*ru));
 	_cleanup_free_ struct sm_idmap *rg = malloc(sizeof(*rg));
@@ -41,6 +44,39 @@ static int user_satisfies(const struct sm_policy_input *in, const char *user)
 	    sm_subid_ranges(in->subgid, user, uid, rg) < 0)
 		return 0;
 	return sm_idmap_outer_within(in->uid_map, ru) && sm_idmap_outer_within(in->gid_map, rg);
+}
+
+int sm_policy_subid_owner(const struct sm_policy_input *in, char *owner, size_t len)
+{
+	if (!in->subuid || !in->uid_map || !in->gid_map || in->uid_map->n == 0 ||
+	    in->gid_map->n == 0)
+		return -ENOENT;
+	for (size_t i = 0; i < in->subuid->n; i++) {
+		const char *o = in->subuid->e[i].owner;
+		int seen = 0; /* each owner is tried once, at its first line */
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(in->subuid->e[j].owner, o);
+		if (seen || !user_satisfies(in, o))
+			continue;
+		if (len > 0)
+			snprintf(owner, len, "%s", o);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* "0 1000 1, 1 200000 10" for a message. */
+static void format_map(const struct sm_idmap *m, char *buf, size_t len)
+{
+	if (sm_idmap_format_proc(m, buf, len) < 0) {
+		snprintf(buf, len, "(%u extents)", m->n);
+		return;
+	}
+	size_t n = strlen(buf);
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	for (char *p = buf; (p = strchr(p, '\n')); p++)
+		*p = ',';
 }
 
 static void format_by(const struct sm_mark *m, char *buf, size_t len)
@@ -77,9 +113,26 @@ enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, char *r
 		return verdict(SM_POLICY_DENIED, reason, len,
 			       "caller's mount namespace is not owned by its user namespace; "
 			       "run it in the container's own mount namespace");
+	if (sm_policy_subid_owner(in, NULL, 0) < 0) {
+		char um[128], gm[128];
+		format_map(in->uid_map, um, sizeof(um));
+		format_map(in->gid_map, gm, sizeof(gm));
+		return verdict(SM_POLICY_DENIED, reason, len,
+			       "caller's user namespace is not a container's: its uid map \"%s\" "
+			       "and gid map \"%s\" do not lie inside one owner's /etc/subuid and "
+			       "/etc/subgid ranges (a namespace that maps its creator's own ids, as "
+			       "unshare -r makes, is refused)",
+			       um, gm);
+	}
 	if (!m)
 		return verdict(SM_POLICY_NOT_MARKED, reason, len,
 			       "the directory is not marked shiftable");
+	if (sm_mark_grants_anyone_root(m) && !m->anyone_as_disk_root)
+		return verdict(SM_POLICY_DENIED, reason, len,
+			       "the mark has origin %u:%u and no --by, so it would let any "
+			       "container root write as disk root; the admin must re-mark it with "
+			       "--by UID|@USER or, to grant exactly that, --anyone-as-disk-root",
+			       m->origin_uid, m->origin_gid);
 	if (in->by_name && m->n_by == 0)
 		return verdict(SM_POLICY_DENIED, reason, len,
 			       "mark \"%s\" has no --by list; such a mark is granted by path only, "
@@ -87,6 +140,9 @@ enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, char *r
 			       m->name);
 
 	if (m->n_by > 0) {
+		/* --by UID: the caller's root is that host uid (and its maps lie
+		 * inside subordinate ranges, checked above); --by @USER: inside
+		 * USER's own ranges. */
 		uint32_t root = 0;
 		int root_mapped = sm_idmap_to_outer(in->uid_map, 0, &root) == 0;
 		int allowed = 0;

@@ -9,7 +9,11 @@ mkdir -p "$D" "$FS/dst"
 marked_dir "$D/open" --origin 100000
 marked_dir "$D/alice" --origin 100000 --by 200000 --name alice-only
 marked_dir "$D/bob" --origin 100000 --by @bob
-marked_dir "$D/noby" --origin 100000 --name noby
+# A named mark without --by, as shiftmount mark made them before it refused
+# to: the daemon must still refuse it by name.
+mkdir -p "$D/noby" && chown 100000:100000 "$D/noby"
+setfattr -n trusted.shiftmount -v "v1 origin-uid=100000 origin-gid=100000 range=65536 name=noby" "$D/noby"
+mkdir -p "$REG" && ln -s "$D/noby" "$REG/noby"
 marked_dir "$D/small" --origin 100000 --range 10
 mkdir -p "$D/plain" "$D/open/sub" "$D/forged" "$D/bad" "$D/acl/inner"
 ln -s "$D/open" "$D/link"
@@ -32,8 +36,8 @@ refused "--by for another root" "allows only by=200000; the caller's namespace r
 	tenant 300000 sh -c "$TENANT_TRY" sh $REQ "$D/alice" "$FS/dst"
 refused "@USER whose subuid range does not hold the map" "allows only by=@bob.*host uid 200000" \
 	T $REQ "$D/bob" "$FS/dst"
-refused "@USER, map spilling out of the range" "allows only by=@bob" \
-	userns-run --uid-map "0 300000 65536" --uid-map "65536 900000 10" --gid-map "0 300000 65536" \
+refused "map spilling out of bob's range into alice's" "not a container's: its uid map \"0 300000 65536,65536 200000 10\"" \
+	userns-run --uid-map "0 300000 65536" --uid-map "65536 200000 10" --gid-map "0 300000 65536" \
 	--mountns -- sh -c "$TENANT_TRY" sh $REQ "$D/bob" "$FS/dst"
 refused "caller not root in its namespace" "lacks CAP_SYS_ADMIN" \
 	userns-run --mountns --as 1000 -- sh -c "$TENANT_TRY" sh $REQ "$D/open" "$FS/dst"

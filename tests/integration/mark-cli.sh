@@ -16,6 +16,8 @@ is "the xattr holds the v1 text" "$(xattr "$D/a")" "v1 origin-uid=100000 origin-
 is "the name is registered" "$(readlink "$SHIFTMOUNT_REGISTRY/group")" "$D/a"
 ok "marking again replaces it" shiftmount mark --origin-uid 5 --origin-gid 6 --range 10 "$D/a"
 is "  with the new values" "$(xattr "$D/a")" "v1 origin-uid=5 origin-gid=6 range=10"
+is "  and says nothing else on stdout" "$(shiftmount mark --origin-uid 5 --origin-gid 6 --range 10 "$D/a" 2>/dev/null)" \
+	"$D/a: v1 origin-uid=5 origin-gid=6 range=10"
 ok "  and drops the old name" test ! -e "$SHIFTMOUNT_REGISTRY/group"
 echo "origin = 7000" >"$SM_TMP/conf"
 SHIFTMOUNT_CONFIG=$SM_TMP/conf shiftmount mark "$D/b" >/dev/null
@@ -46,11 +48,11 @@ else
 	skip "cannot mount a proc instance to test a filesystem without trusted xattrs"
 fi
 ok "a name already in use by another marked directory is refused" \
-	sh -c "shiftmount mark --name dup '$D/a' >/dev/null && ! shiftmount mark --name dup '$D/b' 2>/dev/null"
+	sh -c "shiftmount mark --by @alice --name dup '$D/a' >/dev/null 2>&1 && ! shiftmount mark --by @bob --name dup '$D/b' 2>/dev/null"
 is "  and b's mark is unchanged" "$(xattr "$D/b")" "v1 origin-uid=7000 origin-gid=7000 range=65536"
 
 out=$(shiftmount show "$D/a")
-like "show DIR prints the mark" "$out" "mark $D/a"$'\n'"  origin 0:0 range 65536  by anyone who can reach it  name dup"
+like "show DIR prints the mark" "$out" "mark $D/a"$'\n'"  origin 0:0 range 65536  by @alice  name dup"
 setfattr -n trusted.shiftmount -v "v1 origin-uid=1" "$D/b"
 like "show flags an invalid mark" "$(shiftmount show "$D/b")" "mark $D/b: invalid mark"
 like "show --json has the marks" "$(shiftmount show --json "$D/a")" '"marks"'

@@ -49,6 +49,13 @@ static const struct {
 	{"v1 origin-uid=1 origin-gid=1 range=1 name=a name=b", 0, "order"},
 	{"v1 origin-uid=1 origin-gid=1 range=1 name=a by=1", 0, "order"},
 	{"v1 by=1 origin-uid=1 origin-gid=1 range=1", 0, "first"},
+	{"v1 origin-uid=0 origin-gid=0 range=65536 grant=anyone-as-disk-root", 1, NULL},
+	{"v1 origin-uid=0 origin-gid=7 range=65536 name=n grant=anyone-as-disk-root", 1, NULL},
+	{"v1 origin-uid=0 origin-gid=0 range=1 grant=everything", 0, "the only grant"},
+	{"v1 origin-uid=0 origin-gid=0 range=1 grant=anyone-as-disk-root name=n", 0, "order"},
+	{"v1 origin-uid=5 origin-gid=5 range=1 grant=anyone-as-disk-root", 0, "origin 0 and no --by"},
+	{"v1 origin-uid=0 origin-gid=0 range=1 by=5 grant=anyone-as-disk-root", 0,
+	 "origin 0 and no --by"},
 	{"v1 origin-uid origin-gid=1 range=1", 0, "KEY=VALUE"},
 };
 

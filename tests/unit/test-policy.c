@@ -50,13 +50,39 @@ static const struct {
 	 "v1 origin-uid=100000 origin-gid=100000 range=65536 by=@alice", 0, SM_POLICY_ALLOW, NULL},
 	{"--by @alice, map spills out of her range", "0 200000 65537",
 	 "v1 origin-uid=100000 origin-gid=100000 range=65536 by=@alice", 0, SM_POLICY_DENIED,
-	 "by=@alice"},
+	 "not a container's"},
 	{"--by @alice, bob's map", "0 300000 65536",
 	 "v1 origin-uid=100000 origin-gid=100000 range=65536 by=@alice", 0, SM_POLICY_DENIED,
 	 "subuid"},
 	{"--by @alice, root inside, 2nd extent outside", "0 200000 1000\n1000 900000 10",
 	 "v1 origin-uid=100000 origin-gid=100000 range=65536 by=@alice", 0, SM_POLICY_DENIED,
-	 "by=@alice"},
+	 "not a container's"},
+	{"--by @alice, 2nd extent in bob's range", "0 200000 1000\n1000 300000 10",
+	 "v1 origin-uid=100000 origin-gid=100000 range=65536 by=@alice", 0, SM_POLICY_DENIED,
+	 "not a container's"},
+	/* H1: a namespace a user made for itself maps its own ids. */
+	{"self-made namespace (unshare -r)", "0 1000 1",
+	 "v1 origin-uid=100000 origin-gid=100000 range=65536", 0, SM_POLICY_DENIED,
+	 "not a container's: its uid map \"0 1000 1\""},
+	{"self-made namespace, --by its own uid", "0 1000 1",
+	 "v1 origin-uid=100000 origin-gid=100000 range=65536 by=1000", 0, SM_POLICY_DENIED,
+	 "not a container's"},
+	{"map across two owners' ranges", "0 200000 65536\n65536 300000 10",
+	 "v1 origin-uid=100000 origin-gid=100000 range=65536", 0, SM_POLICY_DENIED,
+	 "not a container's"},
+	{"subuid but no subgid, no --by", "0 600000 100",
+	 "v1 origin-uid=100000 origin-gid=100000 range=65536", 0, SM_POLICY_DENIED,
+	 "not a container's"},
+	{"origin 0, no --by, no grant", "0 200000 65536", "v1 origin-uid=0 origin-gid=0 range=65536",
+	 0, SM_POLICY_DENIED, "--anyone-as-disk-root"},
+	{"origin-gid 0 only, no --by, no grant", "0 200000 65536",
+	 "v1 origin-uid=100000 origin-gid=0 range=65536", 0, SM_POLICY_DENIED,
+	 "--anyone-as-disk-root"},
+	{"origin 0, no --by, explicit grant", "0 200000 65536",
+	 "v1 origin-uid=0 origin-gid=0 range=65536 grant=anyone-as-disk-root", 0, SM_POLICY_ALLOW,
+	 NULL},
+	{"origin 0 with --by", "0 200000 65536", "v1 origin-uid=0 origin-gid=0 range=65536 by=200000",
+	 0, SM_POLICY_ALLOW, NULL},
 	{"--by @dave: subuid but no subgid", "0 600000 100",
 	 "v1 origin-uid=1 origin-gid=1 range=65536 by=@dave", 0, SM_POLICY_DENIED, "subgid"},
 	{"--by @carol by uid line", "0 400000 10",
@@ -125,11 +151,15 @@ int main(void)
 	sm_idmap_parse_proc("0 200000 1000\n1000 700000 100000\n", &map, &err);
 	const char *t = "v1 origin-uid=100000 origin-gid=5000 range=65536";
 	sm_mark_parse(t, strlen(t), &mark, &err);
+	struct sm_subid multi;
+	sm_subid_parse("multi:200000:1000\nmulti:700000:100000\n", &multi);
 	struct sm_policy_input in = {.cap_sys_admin = 1,
 				     .mntns_owned = 1,
 				     .uid_map = &map,
 				     .gid_map = &map,
-				     .mark = &mark};
+				     .mark = &mark,
+				     .subuid = &multi,
+				     .subgid = &multi};
 	is_int(sm_policy_check(&in, reason, sizeof(reason), &mu, &mg), SM_POLICY_ALLOW,
 	       "two-extent map allowed");
 	ok(mu.n == 2 && mu.ext[0].inner == 100000 && mu.ext[0].outer == 200000 &&
@@ -140,5 +170,6 @@ int main(void)
 
 	sm_subid_free(&subuid);
 	sm_subid_free(&subgid);
+	sm_subid_free(&multi);
 	return done_testing();
 }
