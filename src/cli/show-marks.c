@@ -34,6 +34,8 @@ static struct json_object *mark_json(const char *path, const struct sm_mark *m, 
 		json_object_array_add(by, json_object_new_string(e));
 	}
 	json_object_object_add(o, "by", by);
+	json_object_object_add(o, "anyone_as_disk_root",
+			       json_object_new_boolean(m->anyone_as_disk_root));
 	if (m->name[0])
 		json_object_object_add(o, "name", json_object_new_string(m->name));
 	return o;
@@ -69,6 +71,10 @@ static int show_one(FILE *out, struct json_object *arr, const char *path)
 				else
 					fprintf(out, "%s%u", i ? "," : "", m.by[i].uid);
 			}
+		} else if (m.anyone_as_disk_root) {
+			fputs("  by anyone who can reach it, as disk root (--anyone-as-disk-root)", out);
+		} else if (sm_mark_grants_anyone_root(&m)) {
+			fputs("  by nobody: origin 0 without --by needs --anyone-as-disk-root", out);
 		} else {
 			fputs("  by anyone who can reach it", out);
 		}

@@ -240,5 +240,29 @@ ok "the log holds no raw escape character" sh -c "! grep -q \$'\\x1b' '$DLOG'"
 ok "the log holds no forged line" sh -c "! grep -q '^.\\[31mshiftmountd: FORGED' '$DLOG' && ! grep -q '^shiftmountd: FORGED' '$DLOG'"
 ok "the path is logged with \\x escapes" grep -qF '/nope\x0a\x1b[31mshiftmountd: FORGED' "$DLOG"
 
+# H1: a host user's own namespace is not a container.  `unshare -Ur` makes
+# a user namespace whose root is the user's own uid, and that root owns its
+# mount namespace: were it taken for a container's root, any local user
+# could write a setuid-root file through a mark with origin 0.
+mkdir -p "$D/open0" "$D/anyroot"
+# An origin-0 mark without --by, as shiftmount mark wrote them before it
+# asked for --anyone-as-disk-root.
+setfattr -n trusted.shiftmount -v "v1 origin-uid=0 origin-gid=0 range=65536" "$D/open0"
+shiftmount mark --anyone-as-disk-root "$D/anyroot" >/dev/null 2>&1
+SELF() { setpriv --reuid 1000 --regid 1000 --clear-groups unshare -Urm sh -c "$TENANT_TRY" sh "$@"; }
+# shellcheck disable=SC2016 # expanded by the tenant's shell
+ROOTSH='shiftmount request "$1" "$2" && cp /bin/sh "$2/rootsh" && chmod 4755 "$2/rootsh"'
+for dir in open0 anyroot img; do
+	refused "H1: uid 1000's own namespace (map 0 1000 1) asks for $dir" \
+		"not a container's: its uid map \"0 1000 1\"" SELF sh -c "$ROOTSH" sh "$D/$dir" "$FS/dst"
+	ok "H1:   ... no setuid shell appeared in $dir" test ! -e "$D/$dir/rootsh"
+done
+refused "H1: a container root asks for an origin-0 mark made without --anyone-as-disk-root" \
+	"origin 0:0 and no --by.*--anyone-as-disk-root" T $REQ "$D/open0" "$FS/dst"
+out=$(tenant 200000 sh -c "$REQ '$D/anyroot' '$FS/dst' && echo hi >'$FS/dst/f' &&
+	grep ' $FS/dst ' /proc/self/mountinfo | cut -d' ' -f6" 2>&1)
+like "H1: the explicit grant is honoured for a container root (nosuid still locked)" "$out" "nosuid,nodev"
+is "H1:   ... which writes as disk root, as the admin granted" "$(owner "$D/anyroot/f")" "0:0"
+
 daemon_stop
 done_testing

@@ -65,6 +65,45 @@ like "unmark an unmarked directory: exit 1" "$out" "not marked.*rc=1"
 ok "unmark removes an invalid mark too" shiftmount unmark "$D/b"
 out=$(shiftmount unmark 2>&1; echo "rc=$?")
 like "unmark without DIR: exit 2" "$out" "rc=2"
+# H1: a mark that lets any container root write as disk root is made only
+# when the admin says so; a named mark needs --by (the daemon grants names
+# only to --by); a refusal writes nothing.
+mkdir -p "$D/c"
+out=$(shiftmount mark "$D/c" 2>&1; echo "rc=$?")
+like "mark with origin 0 and no --by: exit 2, names both fixes" "$out" \
+	"origin 0:0 and no --by lets any container root write as disk root.*--by UID\|@USER.*--anyone-as-disk-root.*rc=2"
+is "  and nothing was written" "$(xattr "$D/c")" ""
+out=$(shiftmount mark --origin-uid 100000 --origin-gid 0 "$D/c" 2>&1; echo "rc=$?")
+like "mark with origin-gid 0 and no --by: exit 2" "$out" "origin 100000:0 and no --by.*rc=2"
+out=$(shiftmount mark --anyone-as-disk-root "$D/c" 2>/dev/null; echo "rc=$?")
+like "mark --anyone-as-disk-root: recorded in the mark" "$out" \
+	"$D/c: v1 origin-uid=0 origin-gid=0 range=65536 grant=anyone-as-disk-root"$'\n'"rc=0"
+is "  the xattr carries the grant" "$(xattr "$D/c")" "v1 origin-uid=0 origin-gid=0 range=65536 grant=anyone-as-disk-root"
+like "  and show says what it grants" "$(shiftmount show "$D/c")" "by anyone who can reach it, as disk root"
+for bad in "--origin 100000" "--by @alice"; do
+	# shellcheck disable=SC2086
+	out=$(shiftmount mark --anyone-as-disk-root $bad "$D/c" 2>&1; echo "rc=$?")
+	like "mark --anyone-as-disk-root $bad: exit 2" "$out" "only for a mark with origin 0 and no --by.*rc=2"
+done
+is "  and the mark is unchanged" "$(xattr "$D/c")" "v1 origin-uid=0 origin-gid=0 range=65536 grant=anyone-as-disk-root"
+out=$(shiftmount mark --origin 100000 --name lonely "$D/c" 2>&1; echo "rc=$?")
+like "mark --name without --by: exit 2 with a hint" "$out" "--name lonely: a named mark needs --by UID\|@USER.*rc=2"
+ok "  nothing registered" test ! -e "$SHIFTMOUNT_REGISTRY/lonely"
+is "  and the mark is unchanged" "$(xattr "$D/c")" "v1 origin-uid=0 origin-gid=0 range=65536 grant=anyone-as-disk-root"
+
+# mark warns (exit 0) where a tenant could reach the unshifted tree or a
+# setuid file in it would run: a world-searchable path, no nosuid.
+out=$(shiftmount mark --origin 100000 "$D/c" 2>&1 >/dev/null; echo "rc=$?")
+like "mark warns: reachable by unprivileged host users" "$out" "warning: $D/c is reachable by unprivileged host users"
+like "mark warns: filesystem without nosuid" "$out" "warning: $D/c lies on a filesystem mounted without nosuid.*rc=0"
+mkdir -p "$SM_TMP/priv" && chmod 700 "$SM_TMP/priv"
+mount -t tmpfs -o nosuid,mode=755 tmpfs "$SM_TMP/priv"
+chmod 700 "$SM_TMP/priv"
+mkdir -p "$SM_TMP/priv/img"
+out=$(shiftmount mark --origin 100000 "$SM_TMP/priv/img" 2>&1 >/dev/null; echo "rc=$?")
+is "mark under a root-only directory on a nosuid filesystem: no warning" "$out" "rc=0"
+umount "$SM_TMP/priv"
+
 ok "mark --help" shiftmount mark --help
 ok "unmark --help" shiftmount unmark --help
 ok "request --help" shiftmount request --help
