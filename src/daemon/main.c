@@ -5,8 +5,8 @@
  * Mount call runs in a worker process, because checking a source touches
  * filesystems a tenant controls (a stopped FUSE server answers nothing for
  * seconds, until the inspection times out).  Workers are few, and few per
- * principal (a container's top-level user namespace, or the uid that owns a
- * user's namespaces), so that one tenant's stuck requests never hold up
+ * principal (the subuid owner of a container's ids, else its top-level user
+ * namespace, or the uid that owns a user's namespaces), so that one tenant's stuck requests never hold up
  * another's.  A slow or silent client only holds its own connection until
  * the idle timeout.  Logs every decision to stderr.
  */
@@ -26,6 +26,7 @@
 #include <time.h>
 #include <linux/nsfs.h>
 
+#include "missing-syscall.h"
 #include "shiftmountd.h"
 #include "util.h"
 
@@ -197,19 +198,78 @@ static void conn_close(unsigned i)
 /* Who a connection counts against: the top-level user namespace of its
  * peer (a container cannot leave it, however deep it nests), or a uid (the
  * peer's in the initial namespace, or the owner of a user's namespaces). */
-static uint64_t principal_of(int fd)
+/* The subordinate-id owner whose /etc/subuid ranges hold every extent of
+ * `map` (host view), as a principal key: all of one user's containers share
+ * one quota, however many namespaces and uids they have. */
+static int owner_key(const struct sm_idmap *map, uint64_t *ret)
+{
+	_cleanup_(sm_subid_free) struct sm_subid subuid = {0};
+	if (map->n == 0 || sm_subid_load(daemon_config.subuid, &subuid) < 0)
+		return -ENOENT;
+	_cleanup_free_ struct sm_idmap *ranges = malloc(sizeof(*ranges));
+	if (!ranges)
+		return -ENOMEM;
+	for (size_t i = 0; i < subuid.n; i++) {
+		const char *o = subuid.e[i].owner;
+		if (sm_subid_ranges(&subuid, o, (uint32_t)-1, ranges) < 0 ||
+		    !sm_idmap_outer_within(map, ranges))
+			continue;
+		uint64_t h = 1469598103934665603ULL; /* FNV-1a of the owner's name */
+		for (const char *c = o; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+		*ret = (2ULL << 62) | (h >> 2);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Which quota a new connection counts against: the uid of a peer in the
+ * initial namespace; else the subuid owner its namespace's ids belong to;
+ * else its top-level user namespace (the child of the initial one: a
+ * container and everything nested in it), keyed by the uid that created it
+ * when that is not root (a user's own namespaces).  A peer that cannot be
+ * identified (its connecting process is gone, so its namespaces cannot be
+ * read) gets -errno: its connection is closed, since every Mount on it would
+ * be refused anyway, and counting it by its uid would give a container one
+ * quota per uid it owns. */
+static int principal_of(int fd, uint64_t *ret)
 {
 	struct ucred cr = {.uid = (uid_t)-1};
 	socklen_t sl = sizeof(cr);
-	int pidfd = -EBADF;
-	(void)getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl);
+	_cleanup_close_ int pidfd = -EBADF;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) < 0)
+		return sm_negerrno();
 	sl = sizeof(pidfd);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &sl) < 0)
-		return cr.uid;
+		return sm_negerrno();
 	int ns = ioctl(pidfd, PIDFD_GET_USER_NAMESPACE, 0);
-	close(pidfd);
-	uint64_t key = cr.uid;
-	for (int depth = 0; ns >= 0 && depth < 40 && sm_userns_is_initial(ns) == 0; depth++) {
+	if (ns < 0)
+		return -ESRCH;
+	int r = sm_userns_is_initial(ns);
+	if (r != 0) {
+		close(ns);
+		if (r < 0)
+			return r;
+		*ret = cr.uid;
+		return 0;
+	}
+
+	/* /proc/PID/uid_map in host ids; the pidfd still alive afterwards
+	 * proves PID was the peer's. */
+	char path[48];
+	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ struct sm_idmap *map = calloc(1, sizeof(*map));
+	struct sm_error err;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)cr.pid);
+	if (map && sm_read_file_at(AT_FDCWD, path, 64 * 1024, &text, NULL) >= 0 &&
+	    sys_pidfd_send_signal(pidfd, 0, NULL, 0) == 0 &&
+	    sm_idmap_parse_proc(text, map, &err) >= 0 && owner_key(map, ret) == 0) {
+		close(ns);
+		return 0;
+	}
+
+	uint64_t key = 0;
+	for (int depth = 0; depth < 40; depth++) {
 		int parent = ioctl(ns, NS_GET_PARENT);
 		if (parent < 0)
 			break;
@@ -226,9 +286,11 @@ static uint64_t principal_of(int fd)
 		close(ns);
 		ns = parent;
 	}
-	if (ns >= 0)
-		close(ns);
-	return key;
+	close(ns);
+	if (key == 0)
+		return -ESRCH;
+	*ret = key;
+	return 0;
 }
 
 static int worker_free(const struct conn *c)
@@ -394,7 +456,15 @@ static void accept_all(int lfd)
 			log_msg("refused a connection: %d open", MAX_CONNS);
 			continue;
 		}
-		uint64_t who = principal_of(fd);
+		uint64_t who = 0;
+		int r = principal_of(fd, &who);
+		if (r < 0) {
+			send_protocol_error(fd, "cannot identify you (has the process that "
+						"connected exited?); connect from a live process");
+			close(fd);
+			log_msg("closed a connection: cannot identify its peer: %s", strerror(-r));
+			continue;
+		}
 		unsigned mine = 0;
 		for (unsigned i = 0; i < n_conns; i++)
 			mine += conns[i].principal == who;

@@ -4,7 +4,7 @@
  * the answer, for the protocol-abuse tests of shiftmountd.
  *
  *   varlink-raw [--fd KIND:PATH]... [--no-nul] [--exit] [--stall S] [--trickle MS] [--orphan]
- *               [--size N] SOCKET [MESSAGE|-]
+ *               [--ready FILE] [--size N] SOCKET [MESSAGE|-]
  *   varlink-raw --bind-socket PATH            (make a socket file, for tests)
  *   varlink-raw --listen PATH CMD [ARG...]    (socket activation: CMD gets the
  *                                              listening socket as fd 3)
@@ -15,7 +15,10 @@
  * socket:, pipe:.  --exit quits right after sending; --stall S keeps the
  * connection open S seconds without a word more; --trickle MS sends the
  * message one byte every MS milliseconds.  --orphan: the process
- * that connected exits at once and its child sends the message.  Otherwise the first
+ * that connected exits at once and its child sends the message; --ready
+ * FILE: that child appends a line to FILE once the connector is gone (the
+ * connection is made by then), so a test knows when the attack is in
+ * place.  Otherwise the first
  * answer (up to its NUL) is printed on stdout, with "fds=N" on stderr when
  * fds came with it; exit 0 for a reply, 1 for an error reply, 3 when the
  * daemon closed without answering.
@@ -83,6 +86,7 @@ int main(int argc, char **argv)
 {
 	int fds[64], nfds = 0, nul = 1, quit = 0, orphan = 0, i;
 	long size = -1, stall = -1, trickle = 0;
+	const char *ready = NULL;
 	if (argc == 3 && !strcmp(argv[1], "--bind-socket")) {
 		close(make_socket(argv[2], 0));
 		return 0;
@@ -112,6 +116,8 @@ int main(int argc, char **argv)
 			trickle = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--orphan"))
 			orphan = 1;
+		else if (!strcmp(argv[i], "--ready") && i + 1 < argc)
+			ready = argv[++i];
 		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
 			size = atol(argv[++i]);
 		else {
@@ -159,6 +165,12 @@ int main(int argc, char **argv)
 			_exit(0);
 		while (getppid() == parent)
 			usleep(10000);
+		if (ready) {
+			int rf = open(ready, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+			if (rf < 0 || write(rf, "ready\n", 6) != 6)
+				die(ready);
+			close(rf);
+		}
 		usleep(200000);
 	}
 

@@ -168,9 +168,11 @@ if grep -q " $D/hang " /proc/self/mountinfo; then
 	like "another container's request is granted while one is stuck" "$out" "GRANTED"
 	ok "  ... within 3 s ($(((t1 - t0) / 1000000)) ms)" test $(((t1 - t0) / 1000000)) -lt 3000
 	ok "  ... and introspection is answered" daemon_alive
-	# (The kernel cannot idmap this FUSE mount; either refusal will do, at once.)
+	# (The kernel cannot idmap this FUSE mount; either refusal will do, at
+	# once.  Another owner's container: alice's containers share one quota
+	# of workers, all busy with her stuck requests.)
 	t0=$(date +%s%N)
-	out=$(tenant 200000 sh -c "timeout 3 mount --bind '$D/hang' '$D/img/sub' && $REQ -r '$D/img' '$FS/dst'" 2>&1)
+	out=$(tenant 1000000 sh -c "timeout 3 mount --bind '$D/hang' '$D/img/sub' && $REQ -r '$D/img' '$FS/dst'" 2>&1)
 	t1=$(date +%s%N)
 	like "-r with the stopped FUSE filesystem bind-mounted under the marked directory: refused" \
 		"$out" "request .*img: refused"
@@ -213,6 +215,48 @@ out=$(tenant 300000 sh -c "$REQ '$D/img' '$FS/dst' && echo GRANTED" 2>&1)
 like "  ... while another container is served" "$out" "GRANTED"
 wait $flood
 is "  ... no fd leaked once they are gone" "$(wait_fds "$fds0")" "$fds0"
+
+# H3: connections whose connecting process is gone cannot be identified
+# (its namespaces are unreadable); counted by uid they gave a container one
+# quota per uid it owns, 65536 of them.  70 connections, each made by a
+# process of another uid of one container that exits at once, its child
+# holding the connection; the daemon is stopped meanwhile, so every one
+# waits to be accepted until its connector is gone.
+mkdir -p -m 1777 "$SM_TMP/pub"
+: >"$SM_TMP/pub/h3.ready" && chmod 666 "$SM_TMP/pub/h3.ready"
+fds0=$(idle_fds)
+kill -STOP "$DPID"
+tenant 200000 sh -c "for i in \$(seq 1 70); do setpriv --reuid \$i --regid \$i --clear-groups \
+	varlink-raw --orphan --ready '$SM_TMP/pub/h3.ready' --no-nul --stall 20 '$SOCK' '{' & done; wait" &
+flood=$!
+h3_ready() { [ "$(wc -l <"$SM_TMP/pub/h3.ready" 2>/dev/null)" = 70 ]; }
+wait_for "H3: 70 connections made, each connector gone" 30 h3_ready
+kill -CONT "$DPID"
+h3_closed() { [ "$(grep -c "closed a connection: cannot identify its peer" "$DLOG")" -ge 70 ]; }
+wait_for "H3: the daemon closed all 70 unidentifiable connections" 30 h3_closed
+is "H3:   ... and holds none of them (fds back to idle)" "$(wait_fds "$fds0")" "$fds0"
+out=$(tenant 300000 sh -c "$REQ '$D/img' '$FS/dst' && echo GRANTED" 2>&1)
+like "H3:   ... another container is served while the attacker's holders live" "$out" "GRANTED"
+ok "H3:   ... the holders are indeed still alive" pgrep -f "varlink-raw --orphan --ready $SM_TMP/pub/h3.ready"
+pkill -f "varlink-raw --orphan --ready $SM_TMP/pub/h3.ready"
+wait $flood
+
+# H3: two containers of one subuid owner (alice: 200000-265535) share one
+# quota of 64 connections, however many namespaces and uids they have.
+fds0=$(idle_fds)
+before=$(grep -c "refused a connection: 64 open from its principal" "$DLOG")
+tenant 200000 sh -c "for i in \$(seq 40); do varlink-raw --no-nul --stall 20 '$SOCK' '{' & done; wait" &
+c1=$!
+userns-run --uid-map "0 230000 1000" --gid-map "0 230000 1000" --mountns -- \
+	sh -c "for i in \$(seq 40); do varlink-raw --no-nul --stall 20 '$SOCK' '{' & done; wait" &
+c2=$!
+h3_capped() { [ "$(grep -c "refused a connection: 64 open from its principal" "$DLOG")" -ge $((before + 16)) ]; }
+wait_for "H3: alice's two containers together refused past 64 connections" 30 h3_capped
+out=$(tenant 300000 sh -c "$REQ '$D/img' '$FS/dst' && echo GRANTED" 2>&1)
+like "H3:   ... while bob's container is served" "$out" "GRANTED"
+pkill -f "varlink-raw --no-nul --stall 20 $SOCK"
+wait $c1 $c2
+is "H3:   ... no fd leaked once they are gone" "$(wait_fds "$fds0")" "$fds0"
 
 # Whoever may write the registry may point a name anywhere: a registry
 # writable by others than root is not honoured.

@@ -80,6 +80,23 @@ like() { # DESC GOT REGEX
 	fi
 }
 
+# Poll CMD until it succeeds or SECONDS pass; one TAP line either way, which
+# on a timeout says what was waited for.  The only way tests wait: a fixed
+# sleep is a guess that a slow (ASan, loaded) machine loses.
+wait_for() { # WHAT SECONDS CMD...
+	local what=$1 secs=$2 deadline=$((SECONDS + $2))
+	shift 2
+	until "$@" >/dev/null 2>&1; do
+		if [ $SECONDS -ge $deadline ]; then
+			_tap 1 "waited for $what"
+			echo "#   still not true after ${secs} s: $*"
+			return 1
+		fi
+		sleep 0.02 # poll interval, not synchronisation
+	done
+	_tap 0 "waited for $what"
+}
+
 skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP $1"; }
 diag() { echo "# $*"; }
 
