@@ -125,6 +125,55 @@ static int check_submounts(int procfd, const struct sm_mark *top, char *what, si
 	return r;
 }
 
+/* A non-recursive clone shows what lies beneath the source's submounts.  In
+ * the caller's own namespace the kernel refuses that where the submounts
+ * are locked (made by a more privileged namespace); in the daemon's, where a
+ * by-name clone is made, nothing is locked, and the host's over-mounts (a
+ * tmpfs hiding a directory) would be uncovered for the tenant.  So, as the
+ * kernel's rule would: refuse when a mount sits on the source's mount at or
+ * below the source directory.  Reads the mountinfo of the namespace the
+ * child is in now.  On refusal `what` names the submount. */
+static int check_no_submounts(int procfd, int src_fd, char *what, size_t len)
+{
+	struct statx sx;
+	char self[64], src[4096];
+	if (statx(src_fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0)
+		return -errno;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", src_fd);
+	ssize_t n = readlink(self, src, sizeof(src) - 1);
+	if (n <= 0)
+		return -EIO;
+	src[n] = '\0';
+	size_t sl = strcmp(src, "/") ? (size_t)n : 0; /* "/" prefixes every path */
+	int fd = openat(procfd, "mountinfo", O_RDONLY | O_CLOEXEC);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
+	if (!f) {
+		sm_closep(&fd);
+		return -EIO;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	int r = 0;
+	while (r == 0 && getline(&line, &cap, f) > 0) {
+		int id, parent;
+		char mp[4096];
+		if (sscanf(line, "%d %d %*s %*s %4095s", &id, &parent, mp) != 3) {
+			r = -EIO;
+			break;
+		}
+		if ((uint64_t)parent != sx.stx_mnt_id || (uint64_t)id == sx.stx_mnt_id)
+			continue;
+		unescape(mp);
+		if (!strncmp(mp, src, sl) && (mp[sl] == '/' || mp[sl] == '\0')) {
+			snprintf(what, len, "%.200s", mp);
+			r = -SUBMOUNT_UNCOVERED;
+		}
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
 static int lock_flags(int procfd, int mntfd, int userns_fd, unsigned flags,
 		      const struct sm_mark *top, char *what, size_t len)
 {
@@ -166,6 +215,8 @@ static void child(int sock, int mntns_fd, int src_fd, int userns_fd, unsigned fl
 		r = -errno;
 	if (r == 0 && mntns_fd >= 0 && setns(mntns_fd, CLONE_NEWNS) < 0)
 		r = -errno;
+	if (r == 0 && mntns_fd < 0 && !(flags & SM_MOUNT_RECURSIVE))
+		r = check_no_submounts(procfd, src_fd, res.what, sizeof(res.what));
 	if (r == 0)
 		r = sm_mount_clone_shifted(src_fd, "", userns_fd, flags, &mntfd);
 	if (r == 0) {

@@ -423,6 +423,16 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 		       sub, req.fd >= 0 ? req.path : req.name);
 		goto done;
 	}
+	if (r == -SUBMOUNT_UNCOVERED) {
+		/* The path is the host's: it goes to the log, not to the tenant. */
+		log_msg("%s: Mount name=%s: %s is mounted over", who, req.name, sub);
+		refuse(&o, ERR_BAD_SOURCE,
+		       "a directory under \"%s\" is mounted over on the host; without -r the "
+		       "clone would show what that mount hides, so it is refused (with -r the "
+		       "mounts come along, each needing a mark like the top's)",
+		       req.name);
+		goto done;
+	}
 	if (r < 0) {
 		refuse(&o, ERR_MOUNT_FAILED, "%s%s", strerror(-r),
 		       r == -EINVAL ? " (the filesystem cannot be idmapped, the source is "

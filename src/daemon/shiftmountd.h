@@ -55,8 +55,11 @@ void peer_describe(const struct peer *p, char *buf, size_t len);
  * namespace, idmapped along `userns_fd`, in a helper child that is killed and
  * reaped on every path.  Its flags are locked against the caller's root.  A
  * recursive clone needs every submount marked like `top`; if one is not,
- * -SUBMOUNT_UNMARKED with `what` naming it. */
-#define SUBMOUNT_UNMARKED ENOKEY
+ * -SUBMOUNT_UNMARKED with `what` naming it.  A non-recursive clone in the
+ * daemon's namespace (by name) of a source with submounts would uncover what
+ * they hide: -SUBMOUNT_UNCOVERED, `what` naming one. */
+#define SUBMOUNT_UNMARKED  ENOKEY
+#define SUBMOUNT_UNCOVERED ENOTEMPTY
 #ifndef FUSE_SUPER_MAGIC
 #define FUSE_SUPER_MAGIC 0x65735546
 #endif

@@ -258,6 +258,22 @@ pkill -f "varlink-raw --no-nul --stall 20 $SOCK"
 wait $c1 $c2
 is "H3:   ... no fd leaked once they are gone" "$(wait_fds "$fds0")" "$fds0"
 
+# H4: by name the clone is made in the daemon's namespace, where the host's
+# over-mounts are not locked: a non-recursive clone would show the tenant
+# what a mount on a subdirectory hides.
+mkdir -p "$D/grp/hidden" && echo SECRET >"$D/grp/hidden/SECRET"
+mount -t tmpfs -o size=1m tmpfs "$D/grp/hidden"
+refused "H4: by name, no -r, a host mount over a subdirectory" \
+	"under \"grp\" is mounted over on the host; without -r" \
+	T sh -c "$REQ --name grp '$FS/dst' && cat '$FS/dst/hidden/SECRET'"
+ok "H4:   ... the host path is not told to the tenant, only logged" \
+	grep -q "Mount name=grp: .*/grp/hidden is mounted over" "$DLOG"
+refused "H4: by name, -r: the over-mount is not marked" "submount .*hidden under grp is not marked" \
+	T sh -c "$REQ -r --name grp '$FS/dst' && cat '$FS/dst/hidden/SECRET'"
+umount "$D/grp/hidden"
+out=$(T sh -c "$REQ --name grp '$FS/dst' && cat '$FS/dst/hidden/SECRET'" 2>&1)
+like "H4:   ... without the over-mount the same request is granted" "$out" "SECRET"
+
 # Whoever may write the registry may point a name anywhere: a registry
 # writable by others than root is not honoured.
 chmod 777 "$REG"
