@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <json-c/json.h>
 
 #include "mark.h"
@@ -35,6 +36,12 @@ struct sm_proto_buf {
 	int fds[SM_PROTO_MAX_FDS];
 	unsigned n_fds;
 	int fd_overflow; /* more fds than fit arrived (they were closed) */
+	/* Who sent the last bytes read, from SCM_CREDENTIALS when the socket
+	 * has SO_PASSCRED: on a connection handed to another process this is
+	 * not who connected. */
+	int sender_known;
+	pid_t sender_pid;
+	uid_t sender_uid;
 };
 
 void sm_proto_buf_init(struct sm_proto_buf *b);

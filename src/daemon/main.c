@@ -5,8 +5,8 @@
  * Mount call runs in a worker process, because checking a source touches
  * filesystems a tenant controls (a stopped FUSE server answers nothing for
  * seconds, until the inspection times out).  Workers are few, and few per
- * principal (the subuid owner of a container's ids, else its top-level user
- * namespace, or the uid that owns a user's namespaces), so that one tenant's stuck requests never hold up
+ * principal (a container's top-level user namespace, or the uid that owns a
+ * user's namespaces), so that one tenant's stuck requests never hold up
  * another's.  A slow or silent client only holds its own connection until
  * the idle timeout.  Logs every decision to stderr.
  */
@@ -26,7 +26,6 @@
 #include <time.h>
 #include <linux/nsfs.h>
 
-#include "missing-syscall.h"
 #include "shiftmountd.h"
 #include "util.h"
 
@@ -198,36 +197,14 @@ static void conn_close(unsigned i)
 /* Who a connection counts against: the top-level user namespace of its
  * peer (a container cannot leave it, however deep it nests), or a uid (the
  * peer's in the initial namespace, or the owner of a user's namespaces). */
-/* The subordinate-id owner whose /etc/subuid ranges hold every extent of
- * `map` (host view), as a principal key: all of one user's containers share
- * one quota, however many namespaces and uids they have. */
-static int owner_key(const struct sm_idmap *map, uint64_t *ret)
-{
-	_cleanup_(sm_subid_free) struct sm_subid subuid = {0};
-	if (map->n == 0 || sm_subid_load(daemon_config.subuid, &subuid) < 0)
-		return -ENOENT;
-	_cleanup_free_ struct sm_idmap *ranges = malloc(sizeof(*ranges));
-	if (!ranges)
-		return -ENOMEM;
-	for (size_t i = 0; i < subuid.n; i++) {
-		const char *o = subuid.e[i].owner;
-		if (sm_subid_ranges(&subuid, o, (uint32_t)-1, ranges) < 0 ||
-		    !sm_idmap_outer_within(map, ranges))
-			continue;
-		uint64_t h = 1469598103934665603ULL; /* FNV-1a of the owner's name */
-		for (const char *c = o; *c; c++)
-			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-		*ret = (2ULL << 62) | (h >> 2);
-		return 0;
-	}
-	return -ENOENT;
-}
-
 /* Which quota a new connection counts against: the uid of a peer in the
- * initial namespace; else the subuid owner its namespace's ids belong to;
- * else its top-level user namespace (the child of the initial one: a
- * container and everything nested in it), keyed by the uid that created it
- * when that is not root (a user's own namespaces).  A peer that cannot be
+ * initial namespace; else its top-level user namespace (the child of the
+ * initial one: a container and everything nested in it, whatever uids it
+ * owns), keyed by the uid that created it when that is not root (all of a
+ * rootless user's containers, whose ids are that user's subordinate ones).
+ * Not the subuid owner for containers made by root: rootful runtimes take
+ * every container's ids from one owner, and one container would then hold
+ * the quota of all.  A peer that cannot be
  * identified (its connecting process is gone, so its namespaces cannot be
  * read) gets -errno: its connection is closed, since every Mount on it would
  * be refused anyway, and counting it by its uid would give a container one
@@ -251,20 +228,6 @@ static int principal_of(int fd, uint64_t *ret)
 		if (r < 0)
 			return r;
 		*ret = cr.uid;
-		return 0;
-	}
-
-	/* /proc/PID/uid_map in host ids; the pidfd still alive afterwards
-	 * proves PID was the peer's. */
-	char path[48];
-	_cleanup_free_ char *text = NULL;
-	_cleanup_free_ struct sm_idmap *map = calloc(1, sizeof(*map));
-	struct sm_error err;
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)cr.pid);
-	if (map && sm_read_file_at(AT_FDCWD, path, 64 * 1024, &text, NULL) >= 0 &&
-	    sys_pidfd_send_signal(pidfd, 0, NULL, 0) == 0 &&
-	    sm_idmap_parse_proc(text, map, &err) >= 0 && owner_key(map, ret) == 0) {
-		close(ns);
 		return 0;
 	}
 
@@ -344,6 +307,8 @@ static void start_worker(struct conn *c, json_object *msg, int *fds, unsigned nf
 			for (unsigned k = 0; k < conns[i].pnfds; k++)
 				close(conns[i].pfds[k]);
 		}
+		if (c->buf.sender_known)
+			request_sender = (struct sender){1, c->buf.sender_pid, c->buf.sender_uid};
 		_exit(answer(c->fd, msg, fds, nfds) < 0 ? 1 : 0);
 	}
 	if (pid < 0) {
@@ -465,6 +430,10 @@ static void accept_all(int lfd)
 			log_msg("closed a connection: cannot identify its peer: %s", strerror(-r));
 			continue;
 		}
+		/* Every message then carries who sent it: a connection handed to
+		 * another process is logged with its sender. */
+		int on = 1;
+		(void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
 		unsigned mine = 0;
 		for (unsigned i = 0; i < n_conns; i++)
 			mine += conns[i].principal == who;
@@ -565,6 +534,10 @@ int main(int argc, char **argv)
 		own_socket = 1;
 	}
 	(void)fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK);
+	/* Set on the listener too, so that what a client sends before its
+	 * connection is accepted carries its sender's credentials. */
+	int passcred = 1;
+	(void)setsockopt(lfd, SOL_SOCKET, SO_PASSCRED, &passcred, sizeof(passcred));
 
 	sigset_t mask;
 	sigemptyset(&mask);

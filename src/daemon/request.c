@@ -46,6 +46,19 @@ __attribute__((format(printf, 3, 4))) static void refuse(struct outcome *o, cons
 	va_end(ap);
 }
 
+struct sender request_sender;
+
+/* A connection may be handed to another process: name who sent the call
+ * when that is not who connected. */
+static void add_sender(char *who, size_t len, pid_t peer_pid)
+{
+	if (!request_sender.known || request_sender.pid == peer_pid)
+		return;
+	size_t wl = strlen(who);
+	snprintf(who + wl, len - wl, " (sent by pid=%d uid=%u)", (int)request_sender.pid,
+		 (unsigned)request_sender.uid);
+}
+
 static int user_uid(const char *user, uint32_t *ret)
 {
 	struct passwd pw, *res = NULL;
@@ -163,7 +176,21 @@ static int source_by_name(const char *name, int *ret_fd, struct outcome *o)
 		refuse(o, ERR_NO_SUCH_NAME, "no mark named \"%s\" is registered", name);
 		return r;
 	}
-	int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* No symlink anywhere in the path: whoever can write a parent directory
+	 * of a registered path could otherwise redirect it, and the mark-name
+	 * check would be the only barrier left. */
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = path[0] == '/' ? sys_openat2(AT_FDCWD, path, &how, sizeof(how)) : -1;
+	if (fd < 0 && path[0] != '/')
+		errno = EINVAL;
+	if (fd < 0 && errno == ELOOP) {
+		refuse(o, ERR_NO_SUCH_NAME,
+		       "the path registered as \"%s\" passes through a symlink now: refused", name);
+		return -ELOOP;
+	}
 	if (fd < 0) {
 		refuse(o, ERR_NO_SUCH_NAME, "the directory registered as \"%s\" is gone: %s", name,
 		       strerror(errno));
@@ -294,10 +321,12 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 
 	r = peer_identify(sock, &p, o.reason, sizeof(o.reason));
 	if (r < 0) {
+		add_sender(who, sizeof(who), 0);
 		o.error = ERR_PERMISSION_DENIED;
 		goto done;
 	}
 	peer_describe(&p, who, sizeof(who));
+	add_sender(who, sizeof(who), p.pid);
 
 	if (sm_delegate_request_decode(params, &req, &bad) < 0) {
 		const char *b = bad ? bad : "?";

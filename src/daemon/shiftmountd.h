@@ -47,6 +47,15 @@ int peer_identify(int sock, struct peer *p, char *why, size_t len);
 /* 1 while the peer's process is still alive. */
 int peer_alive(const struct peer *p);
 void peer_release(struct peer *p);
+/* Who sent the Mount call a worker answers (SCM_CREDENTIALS), when known:
+ * logged beside who connected when the two differ. */
+struct sender {
+	int known;
+	pid_t pid;
+	uid_t uid;
+};
+extern struct sender request_sender;
+
 /* "pid=N uid=N userns=N" for the log. */
 void peer_describe(const struct peer *p, char *buf, size_t len);
 

@@ -43,7 +43,7 @@ int sm_proto_recv(int sock, struct sm_proto_buf *b)
 	 * refused) rather than silently truncated. */
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int) * 16)];
+		char buf[CMSG_SPACE(sizeof(int) * 16) + CMSG_SPACE(sizeof(struct ucred))];
 	} cm;
 	struct iovec iov = {b->data + b->len, b->cap - b->len - 1};
 	struct msghdr mh = {
@@ -56,6 +56,18 @@ int sm_proto_recv(int sock, struct sm_proto_buf *b)
 		return errno == EWOULDBLOCK ? -EAGAIN : sm_negerrno();
 
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+			struct ucred uc;
+			memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+			/* pid 0: sent before SO_PASSCRED was set, no credentials. */
+			if (uc.pid <= 0)
+				continue;
+			b->sender_known = 1;
+			b->sender_pid = uc.pid;
+			b->sender_uid = uc.uid;
+			continue;
+		}
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		unsigned nfd = (unsigned)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));

@@ -4,7 +4,7 @@
  * the answer, for the protocol-abuse tests of shiftmountd.
  *
  *   varlink-raw [--fd KIND:PATH]... [--no-nul] [--exit] [--stall S] [--trickle MS] [--orphan]
- *               [--ready FILE] [--size N] SOCKET [MESSAGE|-]
+ *               [--ready FILE] [--handoff] [--size N] SOCKET [MESSAGE|-]
  *   varlink-raw --bind-socket PATH            (make a socket file, for tests)
  *   varlink-raw --listen PATH CMD [ARG...]    (socket activation: CMD gets the
  *                                              listening socket as fd 3)
@@ -18,7 +18,9 @@
  * that connected exits at once and its child sends the message; --ready
  * FILE: that child appends a line to FILE once the connector is gone (the
  * connection is made by then), so a test knows when the attack is in
- * place.  Otherwise the first
+ * place.  --handoff: the connector stays alive while its child sends the
+ * message and reads the answer (a connection handed to another process).
+ * Otherwise the first
  * answer (up to its NUL) is printed on stdout, with "fds=N" on stderr when
  * fds came with it; exit 0 for a reply, 1 for an error reply, 3 when the
  * daemon closed without answering.
@@ -31,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void die(const char *what)
@@ -87,6 +90,7 @@ int main(int argc, char **argv)
 	int fds[64], nfds = 0, nul = 1, quit = 0, orphan = 0, i;
 	long size = -1, stall = -1, trickle = 0;
 	const char *ready = NULL;
+	int handoff = 0;
 	if (argc == 3 && !strcmp(argv[1], "--bind-socket")) {
 		close(make_socket(argv[2], 0));
 		return 0;
@@ -116,6 +120,8 @@ int main(int argc, char **argv)
 			trickle = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--orphan"))
 			orphan = 1;
+		else if (!strcmp(argv[i], "--handoff"))
+			handoff = 1;
 		else if (!strcmp(argv[i], "--ready") && i + 1 < argc)
 			ready = argv[++i];
 		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
@@ -156,6 +162,19 @@ int main(int argc, char **argv)
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		die("connect");
+	if (handoff) {
+		/* The connector stays alive; its child talks on the connection. */
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid > 0) {
+			int st = 0;
+			close(s);
+			if (waitpid(pid, &st, 0) < 0)
+				die("waitpid");
+			_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 2);
+		}
+	}
 	if (orphan) {
 		pid_t parent = getpid();
 		pid_t pid = fork();

@@ -168,11 +168,9 @@ if grep -q " $D/hang " /proc/self/mountinfo; then
 	like "another container's request is granted while one is stuck" "$out" "GRANTED"
 	ok "  ... within 3 s ($(((t1 - t0) / 1000000)) ms)" test $(((t1 - t0) / 1000000)) -lt 3000
 	ok "  ... and introspection is answered" daemon_alive
-	# (The kernel cannot idmap this FUSE mount; either refusal will do, at
-	# once.  Another owner's container: alice's containers share one quota
-	# of workers, all busy with her stuck requests.)
+	# (The kernel cannot idmap this FUSE mount; either refusal will do, at once.)
 	t0=$(date +%s%N)
-	out=$(tenant 1000000 sh -c "timeout 3 mount --bind '$D/hang' '$D/img/sub' && $REQ -r '$D/img' '$FS/dst'" 2>&1)
+	out=$(tenant 200000 sh -c "timeout 3 mount --bind '$D/hang' '$D/img/sub' && $REQ -r '$D/img' '$FS/dst'" 2>&1)
 	t1=$(date +%s%N)
 	like "-r with the stopped FUSE filesystem bind-mounted under the marked directory: refused" \
 		"$out" "request .*img: refused"
@@ -241,22 +239,23 @@ ok "H3:   ... the holders are indeed still alive" pgrep -f "varlink-raw --orphan
 pkill -f "varlink-raw --orphan --ready $SM_TMP/pub/h3.ready"
 wait $flood
 
-# H3: two containers of one subuid owner (alice: 200000-265535) share one
-# quota of 64 connections, however many namespaces and uids they have.
+# A rootless user's namespaces (created by uid 1000, not root) share one
+# quota of 64 connections, however many namespaces it makes.
 fds0=$(idle_fds)
 before=$(grep -c "refused a connection: 64 open from its principal" "$DLOG")
-tenant 200000 sh -c "for i in \$(seq 40); do varlink-raw --no-nul --stall 20 '$SOCK' '{' & done; wait" &
-c1=$!
-userns-run --uid-map "0 230000 1000" --gid-map "0 230000 1000" --mountns -- \
-	sh -c "for i in \$(seq 40); do varlink-raw --no-nul --stall 20 '$SOCK' '{' & done; wait" &
-c2=$!
+rootless=()
+for _ in 1 2; do
+	setpriv --reuid 1000 --regid 1000 --clear-groups unshare -U sh -c \
+		"for i in \$(seq 40); do varlink-raw --no-nul --stall 20 '$SOCK' '{' & done; wait" &
+	rootless+=($!)
+done
 h3_capped() { [ "$(grep -c "refused a connection: 64 open from its principal" "$DLOG")" -ge $((before + 16)) ]; }
-wait_for "H3: alice's two containers together refused past 64 connections" 30 h3_capped
+wait_for "uid 1000's two namespaces together refused past 64 connections" 30 h3_capped
 out=$(tenant 300000 sh -c "$REQ '$D/img' '$FS/dst' && echo GRANTED" 2>&1)
-like "H3:   ... while bob's container is served" "$out" "GRANTED"
+like "  ... while a container is served" "$out" "GRANTED"
 pkill -f "varlink-raw --no-nul --stall 20 $SOCK"
-wait $c1 $c2
-is "H3:   ... no fd leaked once they are gone" "$(wait_fds "$fds0")" "$fds0"
+wait "${rootless[@]}"
+is "  ... no fd leaked once they are gone" "$(wait_fds "$fds0")" "$fds0"
 
 # H4: by name the clone is made in the daemon's namespace, where the host's
 # over-mounts are not locked: a non-recursive clone would show the tenant
@@ -273,6 +272,28 @@ refused "H4: by name, -r: the over-mount is not marked" "submount .*hidden under
 umount "$D/grp/hidden"
 out=$(T sh -c "$REQ --name grp '$FS/dst' && cat '$FS/dst/hidden/SECRET'" 2>&1)
 like "H4:   ... without the over-mount the same request is granted" "$out" "SECRET"
+
+# A connection handed to another process: the log names who sent the call
+# as well as who connected.
+out=$(T varlink-raw --handoff --fd "opath:$D/img" "$SOCK" "$MOUNT"'{"fd":0,"path":"'"$D/img"'"}}' 2>&1)
+like "a call sent on a handed-over connection is answered" "$out" '"parameters"'
+like "  ... and logged with its sender beside who connected" \
+	"$(grep -F "Mount path=$D/img: allowed" "$DLOG" | tail -n 1)" \
+	"pid=[0-9]+ uid=200000 userns=[0-9]+ \(sent by pid=[0-9]+ uid=200000\): Mount path="
+
+# Registered paths are resolved without following any symlink: whoever can
+# write a parent directory of one could otherwise point the name elsewhere
+# (only the mark-name check would be left; here the symlink leads back to
+# the same marked directory, so that check passes and cannot be what
+# refuses).
+mkdir -p "$D/reg/real/dir" && chown 100000:100000 "$D/reg/real/dir"
+shiftmount mark --origin 100000 --by @alice --name viasym "$D/reg/real/dir" >/dev/null 2>&1
+mv "$D/reg/real" "$D/reg/moved" && ln -s moved "$D/reg/real"
+refused "a registered path with a symlink in a parent directory" \
+	"registered as .viasym. passes through a symlink now" T $REQ --name viasym "$FS/dst"
+rm "$D/reg/real" && mv "$D/reg/moved" "$D/reg/real"
+out=$(T sh -c "$REQ --name viasym '$FS/dst' && echo GRANTED" 2>&1)
+like "  ... and granted once the path is real again" "$out" "GRANTED"
 
 # Whoever may write the registry may point a name anywhere: a registry
 # writable by others than root is not honoured.
