@@ -6,6 +6,8 @@
 #   ok "what" cmd args...        passes when cmd exits 0
 #   is "what" GOT WANT           passes when the strings are equal
 #   skip "why"                   one skipped check
+#   wait_for WHAT DEADLINE CMD...  poll CMD; fails its line after DEADLINE s
+#   poll DEADLINE CMD...         the same, silent: 1 after DEADLINE s
 #   scratch_fs ext4|xfs|btrfs|tmpfs   -> prints a fresh mounted directory
 #   at_exit "cmd"                run at exit (last registered first)
 #   mountinfo_sig                a fingerprint of the mount table
@@ -77,6 +79,33 @@ like() { # DESC GOT REGEX
 		_tap 1 "$1"
 		echo "#   got:  '$2'"
 		echo "#   want match: '$3'"
+	fi
+}
+
+# Poll CMD until it succeeds, at most DEADLINE seconds; returns 0 when it
+# did, 1 when the deadline passed.  Silent: for helpers whose caller reports.
+poll() { # DEADLINE CMD...
+	local limit=$((${EPOCHREALTIME/./} + $1 * 1000000))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "${EPOCHREALTIME/./}" -lt "$limit" ] || return 1
+		sleep 0.02 # the poll interval, not a synchronisation
+	done
+}
+
+# poll, as one TAP line "waited for WHAT", which fails saying so when the
+# deadline passed.  Deadlines are generous: the ASan build on a loaded
+# machine is slow.  Call it in the test's own shell, not in $(...), so its
+# line is counted.
+wait_for() { # WHAT DEADLINE CMD...
+	local what=$1 deadline=$2
+	shift 2
+	if poll "$deadline" "$@"; then
+		_tap 0 "waited for $what"
+	else
+		_tap 1 "waited for $what"
+		echo "#   not within ${deadline} s: $*"
+		return 1
 	fi
 }
 
