@@ -3,6 +3,7 @@
 #   make                 build everything into $(BUILD) (default: build/)
 #   make check           install missing packages, build, run every test
 #   make demo            install missing packages, build, show the main job
+#   make check-fresh     make demo and make check in a fresh Debian 12 root
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=1 BUILD=build-asan    ASan+UBSan build
 #
@@ -28,9 +29,22 @@ SANITIZE   ?= 0
 VERSION    := 0.1.0
 SOVERSION  := 0
 
-PKG_CFLAGS := $(shell pkg-config --cflags json-c fuse3 2>/dev/null)
-JSON_LIBS  := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
-FUSE_LIBS  := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
+# The compiler flags of json-c and fuse3 come from pkg-config, asked only by
+# a make that compiles: `make check` and `make demo` install the missing
+# packages first (scripts/install-deps) and then build in a sub-make, which
+# reads this anew.  A package still missing stops the build naming it.
+NO_BUILD_GOALS := deps check demo check-fresh clean format fuzz
+ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifeq ($(shell command -v pkg-config),)
+$(error pkg-config is not installed: install the Debian package pkg-config (scripts/install-deps installs all the build needs))
+endif
+need_pkg = $(if $(shell pkg-config --exists $(1) && echo y),,$(error $(1) not found by pkg-config: install the Debian package $(2) (scripts/install-deps installs all the build needs)))
+$(call need_pkg,json-c,libjson-c-dev)
+$(call need_pkg,fuse3,libfuse3-dev)
+PKG_CFLAGS := $(shell pkg-config --cflags json-c fuse3)
+JSON_LIBS  := $(shell pkg-config --libs json-c)
+FUSE_LIBS  := $(shell pkg-config --libs fuse3)
+endif
 
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow -Wformat=2 \
             -Wmissing-prototypes -Wstrict-prototypes
@@ -65,7 +79,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 ITEST_BIN  := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(ITEST_SRC))
 
-.PHONY: all deps check demo install uninstall clean format tests fuzz
+.PHONY: all deps check check-fresh demo install uninstall clean format tests fuzz
 # Keep the objects of test programs (they are intermediate to make).
 .SECONDARY:
 all: $(LIB_A) $(LIB_SO) $(PROGRAMS)
@@ -115,8 +129,13 @@ check: deps
 	$(MAKE) tests BUILD=build-asan SANITIZE=1
 	tests/check build build-asan
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	scripts/demo $(BUILD)
+
+# make demo and make check in a fresh Debian 12 root; see scripts/check-fresh.
+check-fresh:
+	scripts/check-fresh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \

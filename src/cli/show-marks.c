@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <json.h>
+#include <json-c/json.h>
 
 #include "cli.h"
 #include "util.h"

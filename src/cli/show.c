@@ -7,7 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <json.h>
+#include <json-c/json.h>
 
 #include "cli.h"
 #include "util.h"

@@ -13,7 +13,7 @@ awk '$5 ~ "^/tmp/" { print $5 }' /proc/self/mountinfo | sort -r |
 chmod 755 "$SM_TMP"
 
 userns-run --pidfile "$SM_TMP/a.pid" -- sleep 600 &
-for _ in $(seq 50); do [ -s "$SM_TMP/a.pid" ] && break; sleep 0.1; done
+wait_for "the user namespace's pid file" 20 test -s "$SM_TMP/a.pid"
 A=$(cat "$SM_TMP/a.pid")
 at_exit "kill $A"
 

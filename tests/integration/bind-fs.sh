@@ -18,7 +18,7 @@ chmod 755 "$SM_TMP" # container processes must reach the mounts
 # Container A: root = host 200000; container B: root = host 300000.
 userns-run --pidfile "$SM_TMP/a.pid" -- sleep 600 &
 userns-run --map-root 300000 --pidfile "$SM_TMP/b.pid" -- sleep 600 &
-for _ in $(seq 50); do [ -s "$SM_TMP/a.pid" ] && [ -s "$SM_TMP/b.pid" ] && break; sleep 0.1; done
+wait_for "the user namespaces' pid files" 20 test -s "$SM_TMP/a.pid" -a -s "$SM_TMP/b.pid"
 A=$(cat "$SM_TMP/a.pid") B=$(cat "$SM_TMP/b.pid")
 at_exit "kill $A $B"
 

@@ -16,7 +16,7 @@ chmod 755 "$SM_TMP"
 # carry an origin map (the thread's "setup-userns-fd -m b:0:100000:65536").
 userns-run --pidfile "$SM_TMP/a.pid" -- sleep 600 &
 userns-run --map-root 100000 --pidfile "$SM_TMP/o.pid" -- sleep 600 &
-for _ in $(seq 50); do [ -s "$SM_TMP/a.pid" ] && [ -s "$SM_TMP/o.pid" ] && break; sleep 0.1; done
+wait_for "the user namespaces' pid files" 20 test -s "$SM_TMP/a.pid" -a -s "$SM_TMP/o.pid"
 A=$(cat "$SM_TMP/a.pid") O=$(cat "$SM_TMP/o.pid")
 at_exit "kill $A $O"
 in_a() { userns-run "$@"; }

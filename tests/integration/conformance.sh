@@ -119,15 +119,13 @@ mount_shifted() {
 			>"$SM_TMP/fuse.$$.$RANDOM.log" 2>&1 &
 		pid=$!
 		FUSE_PIDS+=("$pid")
-		for i in $(seq 100); do
-			is_mounted "$dst" && return 0
-			kill -0 "$pid" 2>/dev/null || return 1
-			sleep 0.05
-		done
-		return 1
+		poll 60 mounted_or_gone "$dst" "$pid" && is_mounted "$dst"
 		;;
 	esac
 }
+
+gone() { ! kill -0 "$1" 2>/dev/null; } # PID
+mounted_or_gone() { is_mounted "$1" || gone "$2"; } # DIR PID: mounted, or its server died
 
 # Cut the FUSE connection of the mount on DIR, whose daemon does not answer
 # (the mount table, not stat: a stat would wait for that daemon too).
@@ -150,12 +148,8 @@ unmount_all() { # DIR...
 	done
 	# An unmounted FUSE process ends on its own; one that does not is a bug.
 	for pid in "${FUSE_PIDS[@]}"; do
-		for i in $(seq 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.05
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			_tap 1 "shiftfs-fuse (pid $pid) still running 5 s after its unmount"
+		if ! poll 30 gone "$pid"; then
+			_tap 1 "shiftfs-fuse (pid $pid) still running 30 s after its unmount"
 			kill -9 "$pid" 2>/dev/null
 		fi
 		wait "$pid" 2>/dev/null

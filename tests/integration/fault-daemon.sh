@@ -14,6 +14,11 @@ marked_dir "$FS/img" --origin 100000 --by @alice --name img || {
 	done_testing
 	exit
 }
+# A client is connected to the daemon's socket: besides the listener,
+# /proc/net/unix lists each connection made to it under the socket's path,
+# accepted or still in the backlog of a stopped daemon.
+client_connected() { [ "$(grep -c " $SOCK\$" /proc/net/unix)" -gt 1 ]; }
+no_client() { ! client_connected; }
 # A request for the mark on $FS/dst that writes FILE-NAME through it.
 img_request() { tenant_request "$1" --name img "$FS/dst"; } # FILE-NAME
 
@@ -28,7 +33,7 @@ sig=$(local_mounts)
 kill -STOP "$DPID"
 img_request killed >"$SM_TMP/out1" &
 tpid=$!
-sleep 0.5
+wait_for "the request to reach the stopped daemon" 30 client_connected
 kill -KILL "$DPID"
 wait "$DPID" 2>/dev/null || true
 kill -CONT "$DPID" 2>/dev/null
@@ -53,12 +58,12 @@ kill -STOP "$DPID"
 userns-run --map-root 200000 --mountns --pidfile "$SM_TMP/tpid" -- \
 	shiftmount request --name img "$FS/dst" >"$SM_TMP/out2" 2>&1 &
 upid=$!
-for _ in $(seq 50); do [ -s "$SM_TMP/tpid" ] && break; sleep 0.05; done
-sleep 0.5
+wait_for "the tenant's pid file" 30 test -s "$SM_TMP/tpid"
+wait_for "the tenant's request to reach the stopped daemon" 30 client_connected
 kill -KILL "$(cat "$SM_TMP/tpid")"
 wait $upid 2>/dev/null
 kill -CONT "$DPID"
-sleep 0.3
+wait_for "the daemon to close the dead tenant's connection" 30 no_client
 ok "tenant gone: the daemon is still running" kill -0 "$DPID"
 is "tenant gone: no daemon fd leaked" "$(wait_fds "$fds0")" "$fds0"
 is "tenant gone: nothing mounted on the host" "$(local_mounts)" "$sig"

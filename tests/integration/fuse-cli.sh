@@ -42,15 +42,14 @@ is "bad input leaves the mount table as it was" "$(mountinfo_sig)" "$sig"
 # shift= computes the map from a target namespace, as bind --shift does.
 userns-run --map-root 200000 --pidfile "$SM_TMP/t.pid" -- sleep 600 &
 at_exit "kill $!"
-for _ in $(seq 50); do [ -s "$SM_TMP/t.pid" ] && break; sleep 0.1; done
+wait_for "the user namespace's pid file" 20 test -s "$SM_TMP/t.pid"
 T=$(cat "$SM_TMP/t.pid")
 ok "shift=PID,origin=100000" shiftfs-fuse -o shift=$T,origin=100000 "$src" "$dst"
 is "... daemonized with the mount working" "$(owner "$dst/f")" "200005:200005"
 is "... serves its map to show" "$(getfattr --only-values -n user.shiftmount.map "$dst" 2>/dev/null)" \
 	"b:100000:200000:65536"
 ok "umount" umount "$dst"
-sleep 0.2
-ok "... and the daemon is gone" sh -c "! pgrep -f '^[^ ]*shiftfs-fuse -o shift=$T' >/dev/null"
+wait_for "... the FUSE server to exit after umount" 30 sh -c "! pgrep -f '^[^ ]*shiftfs-fuse -o shift=$T'"
 
 # shiftmount bind --backend=fuse, show, SIGTERM.
 ok "bind --backend=fuse" shiftmount bind --backend=fuse --map "b:100000:200000:65536" "$src" "$dst"
@@ -61,8 +60,7 @@ like "show gives its map" "$out" "disk 100000-165535 <-> host 200000-265535"
 like "show --json too" "$(shiftmount show --json | tr -d ' \n')" \
 	"\"target\":\"$dst\",\"source\":\"$src\",\"fstype\":\"fuse.shiftfs-fuse\",\"backend\":\"fuse\""
 pkill -TERM -f "^[^ ]*shiftfs-fuse -o map=b:100000:200000:65536 -- $src $dst"
-for _ in $(seq 50); do mounted "$dst" || break; sleep 0.1; done
-ok "SIGTERM: the daemon unmounts and exits" sh -c "! grep -q ' $dst ' /proc/self/mountinfo"
+wait_for "SIGTERM: the FUSE server to unmount" 30 sh -c "! grep -q ' $dst ' /proc/self/mountinfo"
 
 # --backend=auto: the kernel where it can, shiftfs-fuse where it cannot
 # (here: the source is itself a FUSE mount, which the kernel cannot idmap).

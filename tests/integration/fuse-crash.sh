@@ -20,7 +20,7 @@ mkdir "$dst"
 shiftfs-fuse -f -o map=b:0:0:65536 "$src" "$dst" &
 fpid=$!
 at_exit "kill -9 $fpid"
-for _ in $(seq 50); do grep -q " $dst .* fuse.shiftfs-fuse " /proc/self/mountinfo && break; sleep 0.1; done
+wait_for "the FUSE mount" 30 grep -q " $dst .* fuse.shiftfs-fuse " /proc/self/mountinfo
 ok "mounted" grep -q " $dst .* fuse.shiftfs-fuse " /proc/self/mountinfo
 
 # Writes 1 MiB blocks of a known pattern; after 8 of them fsync()s and says
@@ -41,7 +41,7 @@ except OSError:
     pass
 EOF
 wpid=$!
-for _ in $(seq 100); do [ -s "$SM_TMP/synced" ] && break; sleep 0.1; done
+wait_for "the writer to fsync" 30 test -s "$SM_TMP/synced"
 ok "the writer fsync()ed 8 MiB" test -s "$SM_TMP/synced"
 kill -9 $fpid
 wait $fpid 2>/dev/null

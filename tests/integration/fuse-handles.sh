@@ -35,8 +35,7 @@ for fs in ext4 xfs btrfs tmpfs; do
 		shiftfs-fuse -f -o map=b:100000:0:65536,cache=never "$src" "$dst" &
 	fpid=$!
 	at_exit "kill -9 $fpid"
-	for _ in $(seq 50); do grep -q " $dst .* fuse.shiftfs-fuse " /proc/self/mountinfo && break; sleep 0.1; done
-	ok "$fs: mounted with a hard open-file limit of $LIMIT" grep -q " $dst .* fuse.shiftfs-fuse " /proc/self/mountinfo
+	wait_for "$fs: mounted with a hard open-file limit of $LIMIT" 30 grep -q " $dst .* fuse.shiftfs-fuse " /proc/self/mountinfo
 	is "$fs:   and it cannot raise it" "$(awk '/Max open files/ {print $5}' /proc/$fpid/limits)" "$LIMIT"
 
 	out=$(find "$dst/many" -type f -printf '%U\n' 2>&1 | sort | uniq -c | sed 's/^ *//')
@@ -102,8 +101,7 @@ print(os.fstat(fd).st_size, os.pread(fd, 10, 0).decode())' "$dst/many/opened" 2>
 	is "$fs:   the source is empty of it" "$(ls "$src" | grep -c many)" "0"
 
 	ok "$fs: umount" umount "$dst"
-	for _ in $(seq 100); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.1; done
-	ok "$fs: umount stops shiftfs-fuse" sh -c "! kill -0 $fpid 2>/dev/null"
+	wait_for "$fs: umount stops shiftfs-fuse" 30 sh -c "! kill -0 $fpid"
 done
 
 # -o handles=: always holds every inode by handle, never by fd only.
@@ -118,10 +116,10 @@ start() { # OPTS [WRAPPER...]: start shiftfs-fuse on $src at $dst, set fpid
 	"$@" shiftfs-fuse -f -o "map=b:100000:0:65536,$opts" "$src" "$dst" >/dev/null 2>&1 &
 	fpid=$!
 	at_exit "kill -9 $fpid"
-	for _ in $(seq 50); do grep -q " $dst .* fuse.shiftfs-fuse " /proc/self/mountinfo && break; sleep 0.1; done
+	poll 30 mounted
 }
 mounted() { grep -q " $dst .* fuse.shiftfs-fuse " /proc/self/mountinfo; }
-stop() { umount "$dst"; for _ in $(seq 100); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.1; done; }
+stop() { umount "$dst"; poll 30 sh -c "! kill -0 $fpid"; }
 
 start handles=always
 ok "handles=always: mounted" mounted

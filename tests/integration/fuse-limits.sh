@@ -25,7 +25,7 @@ chown -R 100000:100000 "$src"
 prlimit --nofile=1000:5000 shiftfs-fuse -f -o map=b:100000:0:65536 "$src" "$dst" &
 fpid=$!
 at_exit "kill -9 $fpid"
-for _ in $(seq 50); do grep -q " $dst .* fuse.shiftfs-fuse " /proc/self/mountinfo && break; sleep 0.1; done
+wait_for "the FUSE mount" 30 grep -q " $dst .* fuse.shiftfs-fuse " /proc/self/mountinfo
 ok "mounted under a soft open-file limit of 1000" grep -q " $dst .* fuse.shiftfs-fuse " /proc/self/mountinfo
 
 # stat every file (find -printf asks for the owner): each becomes a node.
@@ -42,6 +42,6 @@ ok "an O_DIRECT read through the mount succeeds" \
 is "  and reads the same data" "$(cmp "$SM_TMP/pattern" "$SM_TMP/back" && echo same)" "same"
 
 umount "$dst"
-for _ in $(seq 50); do kill -0 "$fpid" 2>/dev/null || break; sleep 0.1; done
+wait_for "the FUSE server to exit" 30 sh -c "! kill -0 $fpid"
 ok "umount stops shiftfs-fuse" sh -c "! kill -0 $fpid 2>/dev/null"
 done_testing

@@ -15,7 +15,7 @@ chmod 755 "$SM_TMP" # the tenants must reach the mounts below it
 userns-run --map-root 200000 --pidfile "$SM_TMP/a.pid" -- sleep 600 &
 userns-run --map-root 300000 --pidfile "$SM_TMP/b.pid" -- sleep 600 &
 at_exit "kill $! $(jobs -p | tr '\n' ' ')"
-for _ in $(seq 50); do [ -s "$SM_TMP/a.pid" ] && [ -s "$SM_TMP/b.pid" ] && break; sleep 0.1; done
+wait_for "the user namespaces' pid files" 20 test -s "$SM_TMP/a.pid" -a -s "$SM_TMP/b.pid"
 A=$(cat "$SM_TMP/a.pid") B=$(cat "$SM_TMP/b.pid")
 
 as_a() { userns-run --map-root 200000 "$@"; } # same map as tenant A's namespace

@@ -22,7 +22,7 @@ chmod 755 "$SM_TMP" # the tenant must reach the mounts below it
 
 userns-run --map-root 200000 --pidfile "$SM_TMP/a.pid" -- sleep 600 &
 at_exit "kill $!"
-for _ in $(seq 50); do [ -s "$SM_TMP/a.pid" ] && break; sleep 0.1; done
+wait_for "the user namespace's pid file" 20 test -s "$SM_TMP/a.pid"
 A=$(cat "$SM_TMP/a.pid")
 
 # Small syscalls the shell has no command for; prints "ok" or the errno name.

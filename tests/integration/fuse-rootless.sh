@@ -20,7 +20,7 @@ bin=$(command -v shiftfs-fuse)
 # The namespace, with its own mount namespace, as a container runtime makes it.
 userns-run --map-root 200000 --mountns --pidfile "$SM_TMP/ns.pid" -- sleep 600 &
 at_exit "kill $!"
-for _ in $(seq 50); do [ -s "$SM_TMP/ns.pid" ] && break; sleep 0.1; done
+wait_for "the user namespace's pid file" 20 test -s "$SM_TMP/ns.pid"
 NS=$(cat "$SM_TMP/ns.pid")
 
 # Inside: disk (namespace) ids 0-999 <-> ids 1000-1999 seen through the

@@ -117,7 +117,7 @@ chown 100000:100000 "$D/img" "$D/img/f"
 shiftmount mark --origin 100000 "$D/img" >/dev/null
 userns-run --map-root 200000 --pidfile "$SM_TMP/ns.pid" -- sleep 30 &
 nspid=$!
-for _ in $(seq 100); do [ -s "$SM_TMP/ns.pid" ] && break; sleep 0.05; done
+wait_for "the user namespace's pid file" 20 test -s "$SM_TMP/ns.pid"
 if shiftmount bind --shift="$(cat "$SM_TMP/ns.pid")" "$D/img" "$FS/dst" 2>"$SM_TMP/bind.err"; then
 	is "bind --shift: origin from the mark (disk 100000 shows as host 200000)" \
 		"$(owner "$FS/dst/f")" "200000:200000"

@@ -6,6 +6,8 @@
 #   ok "what" cmd args...        passes when cmd exits 0
 #   is "what" GOT WANT           passes when the strings are equal
 #   skip "why"                   one skipped check
+#   wait_for WHAT DEADLINE CMD...  poll CMD; fails its line after DEADLINE s
+#   poll DEADLINE CMD...         the same, silent: 1 after DEADLINE s
 #   scratch_fs ext4|xfs|btrfs|tmpfs   -> prints a fresh mounted directory
 #   at_exit "cmd"                run at exit (last registered first)
 #   mountinfo_sig                a fingerprint of the mount table
@@ -16,6 +18,14 @@ set -u
 : "${SM_BUILD:=$SM_SRC/build}"
 export PATH="$SM_BUILD/bin:$SM_BUILD/tests/helpers:$PATH"
 export LC_ALL=C
+# The tests run the build as other ids too (tenants, plain users): say so at
+# once when those cannot reach it, rather than fail hundreds of checks.
+# tests/run gives every test a copy that they can reach.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+	! setpriv --reuid 65534 --regid 65534 --clear-groups test -x "$SM_BUILD/bin/." 2>/dev/null; then
+	echo "Bail out! other ids cannot reach $SM_BUILD/bin (a clone in a 0700 directory?); run the test through tests/run, which gives it a copy they can reach"
+	exit 1
+fi
 
 TAP_N=0
 TAP_FAILED=0
@@ -80,21 +90,31 @@ like() { # DESC GOT REGEX
 	fi
 }
 
-# Poll CMD until it succeeds or SECONDS pass; one TAP line either way, which
-# on a timeout says what was waited for.  The only way tests wait: a fixed
-# sleep is a guess that a slow (ASan, loaded) machine loses.
-wait_for() { # WHAT SECONDS CMD...
-	local what=$1 secs=$2 deadline=$((SECONDS + $2))
-	shift 2
+# Poll CMD until it succeeds, at most DEADLINE seconds; returns 0 when it
+# did, 1 when the deadline passed.  Silent: for helpers whose caller reports.
+poll() { # DEADLINE CMD...
+	local limit=$((${EPOCHREALTIME/./} + $1 * 1000000))
+	shift
 	until "$@" >/dev/null 2>&1; do
-		if [ $SECONDS -ge $deadline ]; then
-			_tap 1 "waited for $what"
-			echo "#   still not true after ${secs} s: $*"
-			return 1
-		fi
-		sleep 0.02 # poll interval, not synchronisation
+		[ "${EPOCHREALTIME/./}" -lt "$limit" ] || return 1
+		sleep 0.02 # the poll interval, not a synchronisation
 	done
-	_tap 0 "waited for $what"
+}
+
+# poll, as one TAP line "waited for WHAT", which fails saying so when the
+# deadline passed.  Deadlines are generous: the ASan build on a loaded
+# machine is slow.  Call it in the test's own shell, not in $(...), so its
+# line is counted.
+wait_for() { # WHAT DEADLINE CMD...
+	local what=$1 deadline=$2
+	shift 2
+	if poll "$deadline" "$@"; then
+		_tap 0 "waited for $what"
+	else
+		_tap 1 "waited for $what"
+		echo "#   not within ${deadline} s: $*"
+		return 1
+	fi
 }
 
 skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP $1"; }

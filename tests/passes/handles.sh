@@ -8,6 +8,6 @@
 _handles_b=$1 _handles_name=$1
 case "$_handles_b" in /*) ;; *) _handles_b=$here/$_handles_b ;; esac
 run "handles=always: shiftfs-fuse tests (build $_handles_name)" --build "$_handles_b" \
-	--wrap "env SHIFTFS_FUSE=$here/tests/passes/shiftfs-fuse-handles" \
+	--wrap "$here/tests/passes/with-fuse-handles" \
 	conformance.sh fuse-posix.sh fuse-ownership.sh
 unset _handles_b _handles_name
