@@ -19,10 +19,10 @@ enum sm_backend {
 };
 
 struct sm_mount_entry {
-	uint64_t mnt_id;	  /* unique 64-bit mount id (statmount), or the
-				     mountinfo id in the fallback */
-	char target[PATH_MAX];	  /* where it is attached */
-	char source[PATH_MAX];	  /* the shifted directory, as far as known */
+	uint64_t mnt_id;       /* unique 64-bit mount id (statmount), or the
+				  mountinfo id in the fallback */
+	char target[PATH_MAX]; /* where it is attached */
+	char source[PATH_MAX]; /* the shifted directory, as far as known */
 	char fstype[64];
 	enum sm_backend backend;  /* kernel: idmapped mount; fuse: shiftfs-fuse */
 	unsigned flags;		  /* SM_MOUNT_* */

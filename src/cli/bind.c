@@ -531,6 +531,9 @@ int verb_bind(int argc, char **argv)
 			return r;
 	}
 	verbose_maps(p);
+	char owner[512];
+	if (sm_idmap_owner_warning(srcfd, &p->uid, &p->gid, owner, sizeof(owner)) == 1)
+		warning("%s: %s", a->src, owner);
 
 	enum sm_backend backend;
 	r = sm_backend_choose(srcfd, "", a->backend, &backend);

@@ -220,16 +220,19 @@ int verb_mark(int argc, char **argv)
 			m.range = conf.range;
 	}
 	if (m.name[0] && m.n_by == 0)
-		return usage_error("--name %s: a named mark needs --by UID|@USER; shiftmountd grants "
-				   "a mark by name only to the namespaces its --by list names",
-				   m.name);
+		return usage_error(
+			"--name %s: a named mark needs --by UID|@USER; shiftmountd grants "
+			"a mark by name only to the namespaces its --by list names",
+			m.name);
 	if (sm_mark_grants_anyone_root(&m) && !anyone_root)
-		return usage_error("mark: origin %u:%u and no --by lets any container root write as "
-				   "disk root (uid/gid 0) in %s; give --by UID|@USER, another "
-				   "--origin, or --anyone-as-disk-root to grant exactly that",
-				   m.origin_uid, m.origin_gid, dir);
+		return usage_error(
+			"mark: origin %u:%u and no --by lets any container root write as "
+			"disk root (uid/gid 0) in %s; give --by UID|@USER, another "
+			"--origin, or --anyone-as-disk-root to grant exactly that",
+			m.origin_uid, m.origin_gid, dir);
 	if (anyone_root && !sm_mark_grants_anyone_root(&m))
-		return usage_error("--anyone-as-disk-root: only for a mark with origin 0 and no --by");
+		return usage_error(
+			"--anyone-as-disk-root: only for a mark with origin 0 and no --by");
 	m.anyone_as_disk_root = anyone_root;
 	struct sm_error verr = {.why = NULL};
 	if (sm_mark_validate(&m, &verr) < 0)

@@ -72,9 +72,11 @@ static int show_one(FILE *out, struct json_object *arr, const char *path)
 					fprintf(out, "%s%u", i ? "," : "", m.by[i].uid);
 			}
 		} else if (m.anyone_as_disk_root) {
-			fputs("  by anyone who can reach it, as disk root (--anyone-as-disk-root)", out);
+			fputs("  by anyone who can reach it, as disk root (--anyone-as-disk-root)",
+			      out);
 		} else if (sm_mark_grants_anyone_root(&m)) {
-			fputs("  by nobody: origin 0 without --by needs --anyone-as-disk-root", out);
+			fputs("  by nobody: origin 0 without --by needs --anyone-as-disk-root",
+			      out);
 		} else {
 			fputs("  by anyone who can reach it", out);
 		}

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -449,4 +450,46 @@ uint32_t sm_overflow_id(enum sm_idkind kind)
 	if (sm_parse_id(text, &v) < 0)
 		return SM_OVERFLOW_ID;
 	return v;
+}
+
+/* "0-65535 -> 100000-165535, ..." for a message. */
+static void format_ranges(const struct sm_idmap *m, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < m->n && off < len; i++) {
+		const struct sm_extent *e = &m->ext[i];
+		int n = snprintf(buf + off, len - off, "%sdisk %u-%u", i ? ", " : "", e->inner,
+				 e->inner + (e->count - 1));
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+int sm_idmap_owner_warning(int dirfd, const struct sm_idmap *uid, const struct sm_idmap *gid,
+			   char *buf, size_t len)
+{
+	struct stat st;
+	uint32_t host;
+	if (fstat(dirfd, &st) < 0)
+		return -errno;
+	int uid_out = sm_idmap_to_outer(uid, (uint32_t)st.st_uid, &host) < 0;
+	int gid_out = sm_idmap_to_outer(gid, (uint32_t)st.st_gid, &host) < 0;
+	if (!uid_out && !gid_out)
+		return 0;
+	char ranges[160];
+	const struct sm_idmap *m = uid_out ? uid : gid;
+	format_ranges(m, ranges, sizeof(ranges));
+	uint32_t lo = m->n ? m->ext[0].inner : 0;
+	snprintf(buf, len,
+		 "the source is owned by disk %u:%u, and its %s %u is outside the map (%s): "
+		 "nothing inside will own the top directory, so creating files there fails "
+		 "with EACCES; chown the source to the origin (chown %u:%u SRC) or pick the "
+		 "origin it is owned at (--origin %u)",
+		 (unsigned)st.st_uid, (unsigned)st.st_gid, uid_out ? "uid" : "gid",
+		 uid_out ? (unsigned)st.st_uid : (unsigned)st.st_gid, ranges, lo,
+		 gid->n ? gid->ext[0].inner : lo,
+		 uid_out ? (unsigned)st.st_uid : (unsigned)st.st_gid);
+	return 1;
 }

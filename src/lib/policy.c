@@ -117,12 +117,13 @@ enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, char *r
 		char um[128], gm[128];
 		format_map(in->uid_map, um, sizeof(um));
 		format_map(in->gid_map, gm, sizeof(gm));
-		return verdict(SM_POLICY_DENIED, reason, len,
-			       "caller's user namespace is not a container's: its uid map \"%s\" "
-			       "and gid map \"%s\" do not lie inside one owner's /etc/subuid and "
-			       "/etc/subgid ranges (a namespace that maps its creator's own ids, as "
-			       "unshare -r makes, is refused)",
-			       um, gm);
+		return verdict(
+			SM_POLICY_DENIED, reason, len,
+			"caller's user namespace is not a container's: its uid map \"%s\" "
+			"and gid map \"%s\" do not lie inside one owner's /etc/subuid and "
+			"/etc/subgid ranges (a namespace that maps its creator's own ids, as "
+			"unshare -r makes, is refused)",
+			um, gm);
 	}
 	if (!m)
 		return verdict(SM_POLICY_NOT_MARKED, reason, len,

@@ -205,6 +205,9 @@ static int direct(const char *src, const char *dst, const struct opts *o)
 			    "the target's map has no id in the range 0-%u (or origin + "
 			    "range passes 4294967294)",
 			    range - 1);
+	char owner[512];
+	if (sm_idmap_owner_warning(srcfd, &mu, &mg, owner, sizeof(owner)) == 1)
+		fprintf(stderr, "mount.shift: warning: %s: %s\n", src, owner);
 	/* The backend choice is the library's, as for shiftmount bind. */
 	enum sm_backend backend;
 	r = sm_backend_choose(srcfd, "", o->backend, &backend);
