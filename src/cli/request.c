@@ -82,6 +82,8 @@ static int do_request(const char *sockpath, struct sm_delegate_request *req, int
 	rep.uid_map[strcspn(rep.uid_map, "\n")] = '\0';
 	verbose("request %s: origin %u:%u range %u, uid map \"%s\"", what, rep.origin_uid,
 		rep.origin_gid, rep.range, rep.uid_map);
+	if (rep.warning[0])
+		warning("request %s: %s", what, rep.warning);
 	r = sm_mount_attach(mntfd, AT_FDCWD, dst);
 	if (r < 0)
 		return op_error(r,

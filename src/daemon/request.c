@@ -475,6 +475,7 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 		.origin_uid = mark.origin_uid, .origin_gid = mark.origin_gid, .range = mark.range};
 	sm_idmap_format_proc(mu, rep.uid_map, sizeof(rep.uid_map));
 	sm_idmap_format_proc(mg, rep.gid_map, sizeof(rep.gid_map));
+	(void)sm_idmap_owner_warning(srcfd, mu, mg, rep.warning, sizeof(rep.warning));
 	char ftext[64], mapline[128];
 	flags_text(flags, ftext, sizeof(ftext));
 	snprintf(mapline, sizeof(mapline), "%.100s", rep.uid_map);

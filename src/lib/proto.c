@@ -461,6 +461,8 @@ json_object *sm_delegate_reply_encode(const struct sm_delegate_reply *r)
 	json_object_object_add(p, "range", json_object_new_int64(r->range));
 	json_object_object_add(p, "uid_map", json_object_new_string(r->uid_map));
 	json_object_object_add(p, "gid_map", json_object_new_string(r->gid_map));
+	if (r->warning[0])
+		json_object_object_add(p, "warning", json_object_new_string(r->warning));
 	return p;
 }
 
@@ -491,6 +493,9 @@ int sm_delegate_reply_decode(json_object *params, struct sm_delegate_reply *ret)
 		return -EBADMSG;
 	if (json_object_object_get_ex(params, "gid_map", &v) &&
 	    get_string(v, r.gid_map, sizeof(r.gid_map)) < 0)
+		return -EBADMSG;
+	if (json_object_object_get_ex(params, "warning", &v) &&
+	    get_string(v, r.warning, sizeof(r.warning)) < 0)
 		return -EBADMSG;
 	*ret = r;
 	return 0;

@@ -32,6 +32,14 @@ is "by name: root's file lands at 100000" "$(owner "$D/group/by-name")" "100000:
 tenant 200000 sh -c "shiftmount request '$D/split' '$FS/dst' && touch '$FS/dst/f' && chown 5:7 '$FS/dst/f'"
 is "origin-uid/origin-gid from the mark (interior 5:7)" "$(owner "$D/split/f")" "100005:150007"
 
+# A marked directory owned by disk 0:0 at origin 100000: granted, and the
+# answer says why creating files at its top will fail.
+mkdir -p "$D/rootowned" && shiftmount mark --origin 100000 --by @alice "$D/rootowned" >/dev/null 2>&1
+out=$(tenant 200000 sh -c "shiftmount request '$D/rootowned' '$FS/dst' && echo GRANTED" 2>&1)
+like "request, source owned outside the map: granted" "$out" "GRANTED"
+like "  ... with the daemon's warning: owner, map, fixes" "$out" \
+	"warning: request .*rootowned: the source is owned by disk 0:0, and its uid 0 is outside the map \(disk 100000-165535\).*chown 100000:100000 SRC"
+
 # Two tenants, disjoint maps, one image: both write at the origin.
 tenant 200000 sh -c "shiftmount request --name group '$FS/dst' && echo a >'$FS/dst/from-alice'"
 tenant 300000 sh -c "shiftmount request --name group '$FS/dst' && echo b >'$FS/dst/from-bob' &&
