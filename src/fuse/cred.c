@@ -135,27 +135,15 @@ int req_disk_ids(fuse_req_t req, uid_t *ret_uid, gid_t *ret_gid)
 	return disk_ids(ctx->uid, ctx->gid, ret_uid, ret_gid);
 }
 
-static int caps_get(uint64_t *ret_eff, uint64_t *ret_perm)
-{
-	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-	struct __user_cap_data_struct d[2];
+/* The thread's effective set; permitted and inheritable stay what they are
+ * in every worker (read once, before the workers exist), so no capget. */
+static struct __user_cap_data_struct own_caps[2];
 
-	if (syscall(SYS_capget, &h, d) < 0)
-		return -errno;
-	*ret_eff = d[0].effective | (uint64_t)d[1].effective << 32;
-	if (ret_perm)
-		*ret_perm = d[0].permitted | (uint64_t)d[1].permitted << 32;
-	return 0;
-}
-
-/* The thread's effective set; permitted and inheritable stay. */
 static int caps_set_effective(uint64_t eff)
 {
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-	struct __user_cap_data_struct d[2];
+	struct __user_cap_data_struct d[2] = {own_caps[0], own_caps[1]};
 
-	if (syscall(SYS_capget, &h, d) < 0)
-		return -errno;
 	d[0].effective = (uint32_t)eff;
 	d[1].effective = (uint32_t)(eff >> 32);
 	if (syscall(SYS_capset, &h, d) < 0)
@@ -165,12 +153,12 @@ static int caps_set_effective(uint64_t eff)
 
 int cred_setup_process(void)
 {
-	uint64_t perm;
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 
 	own_fsuid = geteuid();
 	own_fsgid = getegid();
-	if (caps_get(&own_effective, &perm) < 0)
-		own_effective = 0;
+	if (syscall(SYS_capget, &h, own_caps) == 0)
+		own_effective = own_caps[0].effective | (uint64_t)own_caps[1].effective << 32;
 	/* fsuid changes leave the capabilities alone; cred_enter() says which
 	 * go.  Without CAP_SETPCAP the bit cannot be set; cred_enter() then
 	 * sets the effective set after the fsuid change, which comes to the
