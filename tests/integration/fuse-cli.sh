@@ -49,8 +49,17 @@ is "... daemonized with the mount working" "$(owner "$dst/f")" "200005:200005"
 is "... serves its map to show" "$(getfattr --only-values -n user.shiftmount.map "$dst" 2>/dev/null)" \
 	"b:100000:200000:65536"
 ok "umount" umount "$dst"
-sleep 0.2
-ok "... and the daemon is gone" sh -c "! pgrep -f '^[^ ]*shiftfs-fuse -o shift=$T' >/dev/null"
+# The daemon exits once it sees the unmount: poll for it, 5 s at most.
+daemon_gone() {
+	local _
+	for _ in $(seq 50); do
+		pgrep -f "^[^ ]*shiftfs-fuse -o shift=$T" >/dev/null || return 0
+		sleep 0.1
+	done
+	echo "shiftfs-fuse -o shift=$T still running 5 s after its umount"
+	return 1
+}
+ok "... and the daemon is gone" daemon_gone
 
 # shiftmount bind --backend=fuse, show, SIGTERM.
 ok "bind --backend=fuse" shiftmount bind --backend=fuse --map "b:100000:200000:65536" "$src" "$dst"
