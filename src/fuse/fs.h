@@ -116,15 +116,60 @@ void stat_to_host(struct stat *st);
 /* The caller's host ids -> disk ids; -EOVERFLOW when either is unmapped. */
 int req_disk_ids(fuse_req_t req, uid_t *ret_uid, gid_t *ret_gid);
 
-/* Become the caller for a create: fsuid/fsgid = its disk ids (verified),
- * umask = its umask when the kernel left that to us.  Capabilities stay, so
- * the underlying filesystem does not judge access a second time; the kernel
- * already did, on the shifted attributes (default_permissions).  Must be
- * paired with cred_leave() on the same thread. */
+/* Wear the caller for an operation on a name (cred.c says how): fsuid/fsgid
+ * = its disk ids (verified), CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and
+ * CAP_FOWNER out of the effective set, umask = its umask when the kernel left
+ * that to us.  -EOVERFLOW when the caller has no disk ids.  Every node_fd()
+ * the operation needs comes before (open_by_handle_at wants
+ * CAP_DAC_READ_SEARCH).  Paired with cred_leave() on the same thread. */
 int cred_enter(fuse_req_t req, int with_umask);
-int cred_enter_ids(uid_t host_uid, gid_t host_gid, int umask_or_neg);
+int cred_enter_ids(uid_t host_uid, gid_t host_gid, pid_t pid, int umask_or_neg);
+/* The same where a caller without disk ids may act (unlink, rmdir, a rename
+ * that makes no name): it then acts with the daemon's rights, as before. */
+int cred_enter_or_stay(fuse_req_t req);
 void cred_leave(void);
 int cred_setup_process(void);
+
+/* An inode a call depends on: `name` in the directory `fd`, or (name NULL)
+ * the inode of `fd` itself; fd -1 is skipped. */
+struct sm_inode_ref {
+	int fd;
+	const char *name;
+};
+/* After a call failed with `err` (EACCES, EPERM) while wearing a caller:
+ * put on what the caller really holds (its supplementary groups; each of
+ * the three capabilities it has, if it is privileged over every inode in
+ * `refs`), and say whether that changed anything worth one more try.
+ * errno is left as `err`. */
+int cred_denied(int err, const struct sm_inode_ref *refs, size_t n);
+/* Take the capabilities cred_denied() raised out again (groups stay). */
+void cred_lower(void);
+/* Raise one capability for the next call whatever the caller has: only for
+ * what the daemon itself needs (naming an inode by fd). */
+int cred_raise_one(int cap);
+
+/* Run `call` (an expression: -1 and errno on failure) as the caller, and once
+ * more with what it really holds when the filesystem refused it. */
+#define AS_CALLER(r, refs, n, call)                                                                \
+	do {                                                                                       \
+		(r) = (call);                                                                      \
+		if ((r) < 0 && cred_denied(errno, (refs), (n))) {                                  \
+			(r) = (call);                                                              \
+			cred_lower();                                                              \
+		}                                                                                  \
+	} while (0)
+
+/* names.c: acting on a name in a directory, never following a symlink. */
+/* A name the kernel could have sent: one component, not "." or "..". */
+int name_ok(const char *name);
+/* openat2() of one component beneath `dfd`, refusing symlinks anywhere
+ * (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS). */
+int open_beneath(int dfd, const char *name, int flags, mode_t mode);
+/* CREATE: make `name` (O_EXCL); if the caller did not ask for O_EXCL and
+ * the name exists, open the regular file that is there instead.  The fd, or
+ * -ESTALE when the name is something else (a symlink: the kernel looks it up
+ * again and follows it itself, as the caller), or -errno. */
+int create_or_open(int dfd, const char *name, int flags, mode_t mode);
 
 /* Shared helpers for the ops files. */
 void fill_entry(struct fuse_entry_param *e, struct sm_node *n, const struct stat *st);
@@ -134,8 +179,9 @@ int lookup_name_at(int dfd, const char *name, struct fuse_entry_param *e);
 int node_from_fd(int fd, struct fuse_entry_param *e);
 void proc_fd_path(char *buf, size_t len, int fd);
 
-int tmpfile_make(struct sm_node *dir, uid_t huid, gid_t hgid, mode_t umask_, int flags, mode_t mode,
-		 struct fuse_entry_param *e, struct fuse_file_info *fi);
+struct fuse_in_header;
+int tmpfile_make(struct sm_node *dir, const struct fuse_in_header *in, mode_t umask_, int flags,
+		 mode_t mode, struct fuse_entry_param *e, struct fuse_file_info *fi);
 
 /* The lowlevel ops, one group a file. */
 void op_lookup(fuse_req_t, fuse_ino_t, const char *);

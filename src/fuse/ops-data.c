@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/file.h>
 #include <unistd.h>
+#include <linux/fuse.h>
 
 #include "fs.h"
 
@@ -55,19 +56,18 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	struct sm_node *dir = node_of(parent);
 	struct fuse_entry_param e;
 
-	int r = cred_enter(req, 1);
-	if (r < 0) {
-		fuse_reply_err(req, -r);
-		return;
-	}
 	open_flags_fixup(fi);
 	int dfd = node_fd(dir);
-	int fd = dfd < 0 ? -1 : openat(dfd, name, fi->flags | O_CREAT, mode & 07777);
-	r = fd < 0 ? -errno : 0;
-	node_fd_put(dir, dfd);
-	cred_leave();
+	if (dfd < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	int r = cred_enter(req, 1);
+	int fd = r < 0 ? r : create_or_open(dfd, name, fi->flags, mode & 07777);
 	if (r == 0)
-		r = node_from_fd(fd, &e);
+		cred_leave();
+	node_fd_put(dir, dfd);
+	r = fd < 0 ? fd : node_from_fd(fd, &e);
 	if (r < 0) {
 		if (fd >= 0)
 			close(fd);
@@ -82,21 +82,24 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	}
 }
 
-/* O_TMPFILE: an unnamed inode in `dir`, made with the caller's ids like a
- * create.  Called from the raw request hook (libfuse 3.14 has no tmpfile op). */
-int tmpfile_make(struct sm_node *dir, uid_t huid, gid_t hgid, mode_t umask_, int flags, mode_t mode,
-		 struct fuse_entry_param *e, struct fuse_file_info *fi)
+/* O_TMPFILE: an unnamed inode in `dir`, made as the caller like a create.
+ * Called from the raw request hook (libfuse 3.14 has no tmpfile op). */
+int tmpfile_make(struct sm_node *dir, const struct fuse_in_header *in, mode_t umask_, int flags,
+		 mode_t mode, struct fuse_entry_param *e, struct fuse_file_info *fi)
 {
-	int r = cred_enter_ids(huid, hgid, (int)umask_);
-	if (r < 0)
-		return r;
 	fi->flags = flags & ~(O_CREAT | O_EXCL);
 	open_flags_fixup(fi);
 	int dfd = node_fd(dir);
-	int fd = dfd < 0 ? -1 : openat(dfd, ".", fi->flags | O_TMPFILE, mode & 07777);
-	r = fd < 0 ? -errno : 0;
+	if (dfd < 0)
+		return -errno;
+	int fd = -1, r = cred_enter_ids(in->uid, in->gid, (pid_t)in->pid, (int)umask_);
+	if (r == 0) {
+		const struct sm_inode_ref ref = {dfd, NULL};
+		AS_CALLER(fd, &ref, 1, open_beneath(dfd, ".", fi->flags | O_TMPFILE, mode & 07777));
+		r = fd < 0 ? -errno : 0;
+		cred_leave();
+	}
 	node_fd_put(dir, dfd);
-	cred_leave();
 	if (r == 0)
 		r = node_from_fd(fd, e);
 	if (r < 0) {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "fs.h"
 
@@ -235,12 +236,18 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_readlink(req, buf);
 }
 
-/* mknod, mkdir and symlink: made by the thread wearing the caller's disk ids. */
+/* mknod, mkdir and symlink: made by the thread wearing the caller (none of
+ * the three follows a symlink in the name it makes). */
 static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev,
 		      const char *link)
 {
 	struct sm_node *dir = node_of(parent);
 	struct fuse_entry_param e;
+
+	if (!name_ok(name)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
 	int dfd = node_fd(dir);
 	if (dfd < 0) {
 		fuse_reply_err(req, errno);
@@ -252,12 +259,13 @@ static void make_node(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		fuse_reply_err(req, -r);
 		return;
 	}
+	const struct sm_inode_ref ref = {dfd, NULL};
 	if (link)
-		r = symlinkat(link, dfd, name);
+		AS_CALLER(r, &ref, 1, symlinkat(link, dfd, name));
 	else if (S_ISDIR(mode))
-		r = mkdirat(dfd, name, mode & 07777);
+		AS_CALLER(r, &ref, 1, mkdirat(dfd, name, mode & 07777));
 	else
-		r = mknodat(dfd, name, mode, rdev);
+		AS_CALLER(r, &ref, 1, mknodat(dfd, name, mode, rdev));
 	r = r < 0 ? -errno : 0;
 	cred_leave();
 	node_fd_put(dir, dfd);
@@ -284,35 +292,55 @@ void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char 
 	make_node(req, parent, name, S_IFLNK | 0777, 0, link);
 }
 
+/* A new name for the node's inode, as the caller.  The new name is never
+ * followed (linkat without AT_SYMLINK_FOLLOW on it); the inode is named by
+ * its fd: through its /proc magic link, which reaches exactly that inode
+ * and needs no capability, or for a symlink (which the magic link would not
+ * name) by AT_EMPTY_PATH, which wants CAP_DAC_READ_SEARCH to name an fd,
+ * raised for that one call. */
+static int link_as_caller(struct sm_node *n, int fd, int dfd, const char *name)
+{
+	const struct sm_inode_ref refs[] = {{dfd, NULL}, {fd, NULL}};
+	char path[64];
+	int r;
+
+	if (n->type == S_IFLNK) {
+		cred_raise_one(CAP_DAC_READ_SEARCH);
+		AS_CALLER(r, refs, 2, linkat(fd, "", dfd, name, AT_EMPTY_PATH));
+		cred_lower();
+		return r;
+	}
+	proc_fd_path(path, sizeof(path), fd);
+	AS_CALLER(r, refs, 2, linkat(AT_FDCWD, path, dfd, name, AT_SYMLINK_FOLLOW));
+	return r;
+}
+
 void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *name)
 {
 	struct sm_node *n = node_of(ino), *dir = node_of(newparent);
 	struct fuse_entry_param e;
 	struct stat st;
-	uid_t u;
-	gid_t g;
 
-	/* Like may_create() on an idmapped mount: an unmapped caller makes no name. */
-	int r = req_disk_ids(req, &u, &g);
-	if (r < 0) {
-		fuse_reply_err(req, -r);
+	if (!name_ok(name)) {
+		fuse_reply_err(req, EINVAL);
 		return;
 	}
 	int fd = node_fd(n), dfd = node_fd(dir);
-	r = fd < 0 || dfd < 0 ? -1 : linkat(fd, "", dfd, name, AT_EMPTY_PATH);
-	if (r < 0 && fd >= 0 && dfd >= 0 && (errno == ENOENT || errno == EPERM) &&
-	    n->type != S_IFLNK) {
-		char path[64];
-		proc_fd_path(path, sizeof(path), fd);
-		r = linkat(AT_FDCWD, path, dfd, name, AT_SYMLINK_FOLLOW);
-	}
+	int r = fd < 0 || dfd < 0 ? -errno : 0;
+	/* Like may_create() on an idmapped mount: an unmapped caller makes no
+	 * name (cred_enter says EOVERFLOW). */
 	if (r == 0)
-		r = fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
-	int err = errno;
+		r = cred_enter(req, 0);
+	if (r == 0) {
+		r = link_as_caller(n, fd, dfd, name) < 0 ? -errno : 0;
+		cred_leave();
+	}
+	if (r == 0 && fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		r = -errno;
 	node_fd_put(n, fd);
 	node_fd_put(dir, dfd);
 	if (r < 0) {
-		fuse_reply_err(req, err);
+		fuse_reply_err(req, -r);
 		return;
 	}
 	itab_ref(n);
@@ -320,13 +348,22 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *n
 	fuse_reply_entry(req, &e);
 }
 
+/* unlink and rmdir act on the name itself (never followed), as the caller:
+ * the sticky-bit and directory-write checks are the filesystem's, on what
+ * is there now. */
 static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name, int flags)
 {
 	struct sm_node *dir = node_of(parent);
 	int dfd = node_fd(dir);
-	int r = dfd < 0 ? -1 : unlinkat(dfd, name, flags);
+	int r = dfd < 0 ? -errno : cred_enter_or_stay(req);
+	if (r == 0) {
+		const struct sm_inode_ref refs[] = {{dfd, NULL}, {dfd, name}};
+		AS_CALLER(r, refs, 2, unlinkat(dfd, name, flags));
+		r = r < 0 ? -errno : 0;
+		cred_leave();
+	}
 	node_fd_put(dir, dfd);
-	fuse_reply_err(req, r < 0 ? errno : 0);
+	fuse_reply_err(req, -r);
 }
 
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -339,45 +376,48 @@ void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	remove_name(req, parent, name, AT_REMOVEDIR);
 }
 
+/* renameat2 never follows either name; it runs as the caller, whose
+ * whiteout (RENAME_WHITEOUT) is a new inode with the caller's ids. */
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 	       const char *newname, unsigned flags)
 {
 	struct sm_node *from = node_of(parent), *to = node_of(newparent);
 	uid_t u;
 	gid_t g;
-	int r, creds = 0;
+	int r;
 	int ffd = node_fd(from), tfd = node_fd(to);
 
 	if (ffd < 0 || tfd < 0) {
-		r = errno;
+		r = -errno;
+		goto out;
+	}
+	if (!name_ok(name) || !name_ok(newname)) {
+		r = -EINVAL;
 		goto out;
 	}
 	if (req_disk_ids(req, &u, &g) < 0) {
-		/* A rename that makes a new name is a create (may_create()). */
+		/* A rename that makes a new name, or a whiteout, is a create
+		 * (may_create()): an unmapped caller may not. */
 		struct stat st;
-		if (!(flags & RENAME_EXCHANGE) &&
-		    fstatat(tfd, newname, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
-			r = EOVERFLOW;
+		if ((flags & RENAME_WHITEOUT) ||
+		    (!(flags & RENAME_EXCHANGE) &&
+		     fstatat(tfd, newname, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)) {
+			r = -EOVERFLOW;
 			goto out;
 		}
 	}
-	if (flags & RENAME_WHITEOUT) {
-		/* The whiteout is a new inode: it gets the caller's ids. */
-		r = cred_enter(req, 0);
-		if (r < 0) {
-			r = -r;
-			goto out;
-		}
-		creds = 1;
-	}
-	r = renameat2(ffd, name, tfd, newname, flags);
-	r = r < 0 ? errno : 0;
-	if (creds)
+	r = cred_enter_or_stay(req);
+	if (r == 0) {
+		const struct sm_inode_ref refs[] = {
+			{ffd, NULL}, {tfd, NULL}, {ffd, name}, {tfd, newname}};
+		AS_CALLER(r, refs, 4, renameat2(ffd, name, tfd, newname, flags));
+		r = r < 0 ? -errno : 0;
 		cred_leave();
+	}
 out:
 	node_fd_put(from, ffd);
 	node_fd_put(to, tfd);
-	fuse_reply_err(req, r);
+	fuse_reply_err(req, -r);
 }
 
 void op_statfs(fuse_req_t req, fuse_ino_t ino)
