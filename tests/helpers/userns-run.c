@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,6 +90,7 @@ int main(int argc, char **argv)
 	int ready[2], go[2];
 	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)
 		die("pipe");
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		die("fork");
@@ -104,6 +107,12 @@ int main(int argc, char **argv)
 		if (setresuid(as_uid, as_uid, as_uid) < 0)
 			die("setresuid");
 		(void)as_set;
+		/* CMD dies with us: a test that kills userns-run leaves no
+		 * process behind.  Set after the id changes, which clear it. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+			die("prctl");
+		if (getppid() != parent)
+			_exit(125);
 		execvp(argv[i], argv + i);
 		die(argv[i]);
 	}
