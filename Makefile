@@ -10,7 +10,8 @@
 # Sources are picked up by wildcard: a new file under src/lib/ joins the
 # library, one under src/cli/ the shiftmount binary, tests/unit/test-*.c
 # become unit test programs, tests/helpers/*.c and tests/integration/*.c
-# test programs.
+# test programs, and the files of a directory tests/helpers/NAME/*.c one
+# test program NAME.
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -65,25 +66,25 @@ FUSE_SRC    := $(sort $(wildcard src/fuse/*.c))
 MSHIFT_SRC  := $(sort $(wildcard src/mount.shift/*.c))
 UNIT_SRC    := $(sort $(wildcard tests/unit/test-*.c))
 HELPER_SRC  := $(sort $(wildcard tests/helpers/*.c))
+HELPER_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard tests/helpers/*/*.c))))
 ITEST_SRC   := $(sort $(wildcard tests/integration/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_A    := $(BUILD)/libshiftmount.a
 LIB_SO   := $(BUILD)/libshiftmount.so.$(VERSION)
-PROGRAMS := $(if $(CLI_SRC),$(BUILD)/bin/shiftmount) \
-            $(if $(DAEMON_SRC),$(BUILD)/bin/shiftmountd) \
-            $(if $(FUSE_SRC),$(BUILD)/bin/shiftfs-fuse) \
-            $(if $(MSHIFT_SRC),$(BUILD)/bin/mount.shift)
+PROGRAMS := $(BUILD)/bin/shiftmount $(BUILD)/bin/shiftmountd $(BUILD)/bin/shiftfs-fuse \
+            $(BUILD)/bin/mount.shift
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
+MULTI_BIN  := $(patsubst tests/helpers/%,$(BUILD)/tests/helpers/%,$(HELPER_DIRS))
 ITEST_BIN  := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(ITEST_SRC))
 
 .PHONY: all deps check check-fresh demo install uninstall clean format tests fuzz
 # Keep the objects of test programs (they are intermediate to make).
 .SECONDARY:
 all: $(LIB_A) $(LIB_SO) $(PROGRAMS)
-tests: all $(UNIT_BIN) $(HELPER_BIN) $(ITEST_BIN)
+tests: all $(UNIT_BIN) $(HELPER_BIN) $(MULTI_BIN) $(ITEST_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -119,6 +120,12 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) -lpthread
 
+# A helper made of a directory's files: every tests/helpers/NAME/*.c.
+.SECONDEXPANSION:
+$(MULTI_BIN): $(BUILD)/tests/helpers/%: $$(call obj,$$(wildcard tests/helpers/%/*.c)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) -lpthread
+
 include tests/fuzz/fuzz.mk
 
 deps:
@@ -141,10 +148,10 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 	  $(DESTDIR)$(INCLUDEDIR)/shiftmount $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
-	install -m 0755 $(filter %/shiftmount %/shiftfs-fuse,$(PROGRAMS)) $(DESTDIR)$(BINDIR)/
-	$(if $(filter %/shiftmountd,$(PROGRAMS)),install -m 0755 $(BUILD)/bin/shiftmountd $(DESTDIR)$(SBINDIR)/)
-	$(if $(filter %/mount.shift,$(PROGRAMS)),install -d $(DESTDIR)$(MOUNTHELPERDIR) && \
-	  install -m 0755 $(BUILD)/bin/mount.shift $(DESTDIR)$(MOUNTHELPERDIR)/)
+	install -m 0755 $(BUILD)/bin/shiftmount $(BUILD)/bin/shiftfs-fuse $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILD)/bin/shiftmountd $(DESTDIR)$(SBINDIR)/
+	install -d $(DESTDIR)$(MOUNTHELPERDIR)
+	install -m 0755 $(BUILD)/bin/mount.shift $(DESTDIR)$(MOUNTHELPERDIR)/
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libshiftmount.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libshiftmount.so.$(SOVERSION)

@@ -23,5 +23,6 @@
 #include "shiftmount/policy.h"
 #include "shiftmount/proto.h"
 #include "shiftmount/delegate.h"
+#include "shiftmount/plan.h"
 
 #endif

@@ -3,6 +3,8 @@
 #ifndef SHIFTMOUNT_MOUNT_H
 #define SHIFTMOUNT_MOUNT_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -21,6 +23,11 @@ enum sm_mount_flags {
  * pointing into a thread-local copy of the unknown option (the whole string
  * for an empty one, as in "ro,,nodev"); *flags is then untouched. */
 int sm_mount_parse_options(const char *opts, unsigned *flags, const char **bad);
+
+/* The flags as options: "ro" or "rw", then ",nosuid", ",nodev", ",noexec"
+ * and ",recursive" for the bits set ("rw,nosuid,nodev").  The length, or
+ * -ENOBUFS when `len` is too small (64 is always enough). */
+int sm_mount_format_flags(unsigned flags, char *buf, size_t len);
 
 /* Clone `path` (relative to `dirfd`, never following a final symlink nor
  * triggering automounts; NULL or "" for `dirfd` itself) as a detached mount,

@@ -33,16 +33,9 @@ struct sm_mount_entry {
 /* Every shifted mount in the caller's mount namespace, in mount order.
  * *ret is malloc()ed (free() it), *ret_n its length.  Uses listmount() and
  * statmount(STATMOUNT_MNT_UIDMAP|GIDMAP) where the kernel has them, and
- * otherwise /proc/self/mountinfo ("idmapped" option; maps unknown). */
+ * otherwise /proc/self/mountinfo ("idmapped" option; maps unknown).  A
+ * shiftfs-fuse mount's maps are asked of it (sm_fuse_read_maps). */
 int sm_mountinfo_list_shifted(struct sm_mount_entry **ret, size_t *ret_n);
-
-/* Hook for the FUSE backend: the maps of a shiftfs-fuse mount (fstype
- * "fuse.shiftfs-fuse"), which the kernel cannot tell.  `e` has target,
- * source, fstype and flags filled in.  0 and the maps (disk -> host) when
- * known; -errno otherwise.  Declared weak: the library lists FUSE mounts
- * with maps unknown when no backend defines it. */
-int sm_fuse_mount_maps(const struct sm_mount_entry *e, struct sm_idmap *ret_uid,
-		       struct sm_idmap *ret_gid) __attribute__((weak));
 
 #ifdef __cplusplus
 }

@@ -19,12 +19,7 @@
 #include "shiftmount/audit.h"
 #include "util.h"
 
-#if __has_include("shiftmount/mark.h")
 #include "shiftmount/mark.h"
-#define HAVE_MARKS 1
-#else
-#define HAVE_MARKS 0
-#endif
 
 #define MAX_RANGES 64
 
@@ -286,7 +281,6 @@ static int on_finding(const struct sm_audit_finding *f, void *userdata)
  * directory), -errno.  An invalid mark is said on stderr and not used. */
 static int mark_range(int fd, const char *dir, struct sm_audit_range *ret)
 {
-#if HAVE_MARKS
 	struct sm_mark m;
 	struct sm_error err = {.why = NULL};
 	int r = sm_mark_get(fd, &m, &err);
@@ -301,12 +295,6 @@ static int mark_range(int fd, const char *dir, struct sm_audit_range *ret)
 		return r;
 	*ret = (struct sm_audit_range){m.origin_uid, m.origin_gid, m.range};
 	return 1;
-#else
-	(void)fd;
-	(void)dir;
-	(void)ret;
-	return 0;
-#endif
 }
 
 int verb_audit(int argc, char **argv)
@@ -407,10 +395,7 @@ int verb_audit(int argc, char **argv)
 				return op_error(r, NULL, "audit: --range-of: %s: reading the mark",
 						optarg);
 			if (r == 0)
-				return usage_error(
-					"audit: --range-of: %s: %s", optarg,
-					HAVE_MARKS ? "has no mark"
-						   : "marks are not supported by this build");
+				return usage_error("audit: --range-of: %s: has no mark", optarg);
 			n++;
 			got = GOT_UID | GOT_GID | GOT_RANGE;
 			break;

@@ -15,15 +15,20 @@ enum {
 };
 
 /* Each verb lives in its own file as `int verb_NAME(int argc, char **argv)`
- * (argv[0] is the verb) and returns an exit status.  They are declared weak so
- * a verb joins the binary by its file existing; main.c lists what is there. */
-#define SM_VERB(name) int verb_##name(int argc, char **argv) __attribute__((weak))
-SM_VERB(bind);
-SM_VERB(show);
-SM_VERB(mark);
-SM_VERB(unmark);
-SM_VERB(request);
-SM_VERB(audit);
+ * (argv[0] is the verb) and returns an exit status; main.c's table lists
+ * them, so a verb missing or renamed is a link error. */
+int verb_bind(int argc, char **argv);
+int verb_show(int argc, char **argv);
+int verb_mark(int argc, char **argv);
+int verb_unmark(int argc, char **argv);
+int verb_request(int argc, char **argv);
+int verb_audit(int argc, char **argv);
+
+/* The marks part of `shiftmount show` (show-marks.c): text to `out` when
+ * `json` is NULL, else an array added to `json` under "marks".  `paths` (n
+ * of them, canonical) filter as for mounts.  Returns an exit status. */
+struct json_object;
+int show_marks(FILE *out, struct json_object *json, char **paths, int n);
 
 /* "shiftmount: WHAT: WHY" on stderr; returns EXIT_USAGE. */
 __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);

@@ -85,8 +85,7 @@ static void usage(FILE *f)
 		   "uid/gid-shifting bind mounts: a tree appears owned by a container's ids\n"
 		   "without being chowned.\n\nVerbs:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (verbs[i].fn)
-			fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].synopsis);
+		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].synopsis);
 	fprintf(f, "\n'shiftmount VERB --help' describes a verb; shiftmount(1) has it all.\n"
 		   "Exit status: 0 success, 1 the operation failed, 2 bad usage or input.\n");
 }
@@ -106,7 +105,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (!strcmp(argv[1], verbs[i].name) && verbs[i].fn)
+		if (!strcmp(argv[1], verbs[i].name))
 			return verbs[i].fn(argc - 1, argv + 1);
 	usage_error("unknown verb \"%s\"; see shiftmount --help", argv[1]);
 	return EXIT_USAGE;

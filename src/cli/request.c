@@ -33,24 +33,23 @@ static void help(void)
 	       SM_DELEGATE_SOCKET_ENV, SM_DELEGATE_SOCKET);
 }
 
-/* ro, noexec, and the always-on ones; suid/dev cannot be had. */
-static int parse_option(const char *opt, size_t len, struct sm_delegate_request *req)
+/* -o: the library's mount options, but nosuid,nodev are always set, so
+ * suid and dev cannot be had. */
+static int parse_o(const char *arg, struct sm_delegate_request *req)
 {
-#define IS(s) (len == strlen(s) && !strncmp(opt, s, len))
-	if (IS("ro"))
-		req->readonly = 1;
-	else if (IS("rw"))
-		req->readonly = 0;
-	else if (IS("noexec"))
-		req->noexec = 1;
-	else if (IS("exec"))
-		req->noexec = 0;
-	else if (IS("nosuid") || IS("nodev"))
-		;
-	else
-		return -EINVAL;
+	unsigned f = SM_MOUNT_NOSUID | SM_MOUNT_NODEV | (req->readonly ? SM_MOUNT_RDONLY : 0) |
+		     (req->noexec ? SM_MOUNT_NOEXEC : 0);
+	const char *bad = NULL;
+	if (sm_mount_parse_options(arg, &f, &bad) < 0 || !(f & SM_MOUNT_NOSUID) ||
+	    !(f & SM_MOUNT_NODEV))
+		return usage_error("-o: \"%s\": only ro, rw, noexec, exec (nosuid,nodev are "
+				   "always set)",
+				   bad			    ? bad
+				   : !(f & SM_MOUNT_NOSUID) ? "suid"
+							    : "dev");
+	req->readonly = !!(f & SM_MOUNT_RDONLY);
+	req->noexec = !!(f & SM_MOUNT_NOEXEC);
 	return 0;
-#undef IS
 }
 
 /* Send the request and attach the answer at `dst`; an exit status.  Shared
@@ -125,10 +124,12 @@ int verb_request(int argc, char **argv)
 		{"recursive", no_argument, NULL, 'r'},	  {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},	  {},
 	};
-	static struct sm_delegate_request req;
+	_cleanup_free_ struct sm_delegate_request *req = calloc(1, sizeof(*req));
 	const char *sockpath = NULL;
 	int c;
-	req.fd = -1;
+	if (!req)
+		return op_error(-ENOMEM, NULL, "request");
+	req->fd = -1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:rvh", opts, NULL)) != -1) {
 		switch (c) {
@@ -138,23 +139,14 @@ int verb_request(int argc, char **argv)
 		case 'n':
 			if (!sm_mark_name_valid(optarg))
 				return usage_error("--name: \"%s\": not a valid mark name", optarg);
-			snprintf(req.name, sizeof(req.name), "%s", optarg);
+			snprintf(req->name, sizeof(req->name), "%s", optarg);
 			break;
 		case 'r':
-			req.recursive = 1;
+			req->recursive = 1;
 			break;
 		case 'o':
-			for (const char *p = optarg; *p;) {
-				size_t len = strcspn(p, ",");
-				if (parse_option(p, len, &req) < 0)
-					return usage_error(
-						"-o: \"%.*s\": only ro, rw, noexec, exec "
-						"(nosuid,nodev are always set)",
-						(int)len, p);
-				p += len;
-				if (*p)
-					p++;
-			}
+			if (parse_o(optarg, req))
+				return EXIT_USAGE;
 			break;
 		case 'v':
 			cli_verbose = 1;
@@ -169,9 +161,9 @@ int verb_request(int argc, char **argv)
 				argv[optind - 1]);
 		}
 	}
-	int want = req.name[0] ? 1 : 2;
+	int want = req->name[0] ? 1 : 2;
 	if (argc - optind != want)
-		return usage_error(req.name[0] ? "request: --name NAME takes only DST"
-					       : "request: expected SRC DST (or --name NAME DST)");
-	return request_run(sockpath, &req, req.name[0] ? NULL : argv[optind], argv[argc - 1]);
+		return usage_error(req->name[0] ? "request: --name NAME takes only DST"
+						: "request: expected SRC DST (or --name NAME DST)");
+	return request_run(sockpath, req, req->name[0] ? NULL : argv[optind], argv[argc - 1]);
 }

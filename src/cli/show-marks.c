@@ -9,8 +9,6 @@
 #include "cli.h"
 #include "util.h"
 
-int show_marks(FILE *out, struct json_object *json, char **paths, int n);
-
 static struct json_object *mark_json(const char *path, const struct sm_mark *m, const char *bad)
 {
 	struct json_object *o = json_object_new_object();

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * shiftmount show: the shifted mounts (and, when the mark verbs are built,
- * the marks) with their maps, as text or JSON.
+ * shiftmount show: the marks (listed by show-marks.c) and the shifted mounts
+ * with their maps, as text or JSON.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -12,12 +12,6 @@
 #include "cli.h"
 #include "util.h"
 
-/* Marks are listed by the mark verbs' side (src/cli/mark.c) when it is
- * built: text to `out` when `json` is NULL, else an array added to `json`
- * under "marks".  `paths` (n of them, canonical) filter as for mounts.
- * Returns an exit status. */
-int show_marks(FILE *out, struct json_object *json, char **paths, int n) __attribute__((weak));
-
 static void help(void)
 {
 	printf("Usage: shiftmount show [--json] [PATH...]\n"
@@ -27,18 +21,6 @@ static void help(void)
 	       "\n"
 	       "  --json       one JSON object: {\"marks\": [...], \"mounts\": [...]}\n"
 	       "  -h, --help   this text\n");
-}
-
-static const char *backend_name(enum sm_backend b)
-{
-	return b == SM_BACKEND_FUSE ? "fuse" : "kernel";
-}
-
-static void flags_text(unsigned f, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s%s%s", f & SM_MOUNT_RDONLY ? "ro" : "rw",
-		 f & SM_MOUNT_NOSUID ? ",nosuid" : "", f & SM_MOUNT_NODEV ? ",nodev" : "",
-		 f & SM_MOUNT_NOEXEC ? ",noexec" : "");
 }
 
 static void range_text(uint32_t first, uint32_t count, char *buf, size_t len)
@@ -74,10 +56,10 @@ static void print_map(const char *label, const struct sm_idmap *m)
 static void print_text(const struct sm_mount_entry *e)
 {
 	char flags[64];
-	flags_text(e->flags, flags, sizeof(flags));
+	sm_mount_format_flags(e->flags, flags, sizeof(flags));
 	printf("%s\n", e->target);
 	printf("  %-8s %s\n", "source", e->source);
-	printf("  %-8s %s (%s)\n", "backend", backend_name(e->backend), e->fstype);
+	printf("  %-8s %s (%s)\n", "backend", sm_backend_name(e->backend), e->fstype);
 	printf("  %-8s %s\n", "flags", flags);
 	if (!e->maps_known) {
 		printf("  %-8s unknown (%s)\n", "maps",
@@ -120,7 +102,7 @@ static struct json_object *json_entry(const struct sm_mount_entry *e)
 	json_object_object_add(o, "target", json_object_new_string(e->target));
 	json_object_object_add(o, "source", json_object_new_string(e->source));
 	json_object_object_add(o, "fstype", json_object_new_string(e->fstype));
-	json_object_object_add(o, "backend", json_object_new_string(backend_name(e->backend)));
+	json_object_object_add(o, "backend", json_object_new_string(sm_backend_name(e->backend)));
 	struct json_object *flags = json_object_new_array();
 	for (size_t i = 0; i < ELEMENTSOF(fl); i++)
 		if (e->flags & fl[i].bit)
@@ -204,8 +186,7 @@ int verb_show(int argc, char **argv)
 	int rc = EXIT_OK;
 	if (json) {
 		struct json_object *root = json_object_new_object();
-		if (show_marks)
-			rc = show_marks(NULL, root, paths, n);
+		rc = show_marks(NULL, root, paths, n);
 		struct json_object *mounts = json_object_new_array();
 		for (size_t i = 0; i < nl; i++)
 			if (under(list[i].target, paths, n))
@@ -216,8 +197,7 @@ int verb_show(int argc, char **argv)
 			       root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	} else {
-		if (show_marks)
-			rc = show_marks(stdout, NULL, paths, n);
+		rc = show_marks(stdout, NULL, paths, n);
 		for (size_t i = 0; i < nl; i++)
 			if (under(list[i].target, paths, n))
 				print_text(&list[i]);

@@ -181,10 +181,3 @@ int sm_fuse_read_maps(const char *mountpoint, struct sm_idmap *ret_uid, struct s
 		*ret_gid = *g;
 	return 0;
 }
-
-/* The hook sm_mountinfo_list_shifted() calls for each shiftfs-fuse mount. */
-int sm_fuse_mount_maps(const struct sm_mount_entry *e, struct sm_idmap *ret_uid,
-		       struct sm_idmap *ret_gid)
-{
-	return sm_fuse_read_maps(e->target, ret_uid, ret_gid);
-}

@@ -27,6 +27,12 @@ static char *strip(char *s)
 	return s;
 }
 
+const char *sm_config_path(void)
+{
+	const char *p = getenv(SM_CONFIG_ENV);
+	return p && *p ? p : SM_CONFIG_PATH;
+}
+
 int sm_config_load(const char *path, struct sm_config *ret, struct sm_error *err)
 {
 	struct sm_config c = {0, 0, SM_DEFAULT_RANGE};

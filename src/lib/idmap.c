@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Id-map algebra; see include/shiftmount/idmap.h and DESIGN.md "The mapping". */
+/* Id-map algebra; see include/shiftmount/idmap.h and docs/architecture.md (the library, "idmap").
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>

@@ -73,6 +73,16 @@ int sm_mount_parse_options(const char *opts, unsigned *flags, const char **bad)
 	return 0;
 }
 
+int sm_mount_format_flags(unsigned flags, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s%s%s%s%s", flags & SM_MOUNT_RDONLY ? "ro" : "rw",
+			 flags & SM_MOUNT_NOSUID ? ",nosuid" : "",
+			 flags & SM_MOUNT_NODEV ? ",nodev" : "",
+			 flags & SM_MOUNT_NOEXEC ? ",noexec" : "",
+			 flags & SM_MOUNT_RECURSIVE ? ",recursive" : "");
+	return n < 0 || (size_t)n >= len ? -ENOBUFS : n;
+}
+
 static uint64_t mount_attr_bits(unsigned flags)
 {
 	uint64_t a = 0;

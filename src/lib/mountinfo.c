@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "shiftmount/backend.h"
 #include "shiftmount/mount.h"
 #include "shiftmount/mountinfo.h"
 #include "missing-syscall.h"
@@ -74,8 +75,6 @@ _Static_assert(__builtin_offsetof(struct sm_statmount, mnt_uidmap_num) == 152, "
 #define STATMOUNT_MNT_GIDMAP 0x00004000U
 #endif
 
-#define FUSE_FSTYPE "fuse.shiftfs-fuse"
-
 /* One mount as read from the kernel, before deciding whether it is ours. */
 struct raw_mount {
 	uint64_t id;
@@ -123,7 +122,7 @@ static struct raw_mount *raw_list_add(struct raw_list *l)
 
 static int is_shiftfs_fuse(const char *fstype)
 {
-	return fstype && !strcmp(fstype, FUSE_FSTYPE);
+	return fstype && !strcmp(fstype, SM_FUSE_FSTYPE);
 }
 
 /* "inner outer count\0" x n, as statmount returns them. */
@@ -261,12 +260,9 @@ static int read_statmount(struct raw_list *l)
 	}
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *unescape(const char *s)
+void sm_mountinfo_unescape(char *s)
 {
-	char *r = malloc(strlen(s) + 1), *o = r;
-	if (!r)
-		return NULL;
+	char *o = s;
 	while (*s) {
 		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
 		    s[3] >= '0' && s[3] <= '7') {
@@ -277,6 +273,14 @@ static char *unescape(const char *s)
 		}
 	}
 	*o = '\0';
+}
+
+/* A malloc()ed, unescaped copy of a mountinfo field. */
+static char *unescape(const char *s)
+{
+	char *r = strdup(s);
+	if (r)
+		sm_mountinfo_unescape(r);
 	return r;
 }
 
@@ -403,9 +407,9 @@ int sm_mountinfo_list_shifted(struct sm_mount_entry **ret, size_t *ret_n)
 		sm_idmap_init(&e->gid);
 		if (fuse) {
 			/* shiftfs-fuse's device is its own: the FUSE source string
-			 * is the best we know, until the backend says more. */
+			 * is the best we know; the maps it serves, it tells. */
 			snprintf(e->source, sizeof(e->source), "%s", m->sb_source);
-			if (sm_fuse_mount_maps && sm_fuse_mount_maps(e, &e->uid, &e->gid) == 0)
+			if (sm_fuse_read_maps(e->target, &e->uid, &e->gid) == 0)
 				e->maps_known = 1;
 		} else {
 			resolve_source(&l, m, e->source, sizeof(e->source));

@@ -32,19 +32,3 @@ int sm_read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t 
 	*ret = steal_pointer(buf);
 	return 0;
 }
-
-int sm_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return sm_negerrno();
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}

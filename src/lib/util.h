@@ -83,7 +83,8 @@ static inline int sm_negerrno(void)
  * malloc()ed buffer. */
 int sm_read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
 
-/* write() all of buf, retrying on EINTR and short writes. */
-int sm_write_all(int fd, const void *buf, size_t len);
+/* Undo /proc/PID/mountinfo's octal escapes (\040 for a space, \134 for a
+ * backslash, ...) in place. */
+void sm_mountinfo_unescape(char *s);
 
 #endif

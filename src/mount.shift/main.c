@@ -19,19 +19,14 @@
 #include <sys/stat.h>
 
 #include "shiftmount.h"
-#include "shiftmount/backend.h"
 #include "util.h"
 
 enum { EX_OK = 0, EX_USAGE = 1, EX_FAIL = 32 };
 
 struct opts {
 	int shift;
-	const char *target; /* shift=TARGET */
-	int have_ouid, have_ogid, have_range;
-	uint32_t ouid, ogid, range;
-	unsigned flags; /* SM_MOUNT_* */
+	struct sm_plan_request req; /* shift=TARGET, origin*=, range=, flags, backend= */
 	const char *socket;
-	enum sm_backend backend;
 	int verbose;
 };
 
@@ -61,38 +56,42 @@ static int parse_options(char *s, struct opts *o)
 		const char *v = eq ? eq + 1 : NULL;
 		if (eq)
 			*eq = '\0';
-		unsigned f = o->flags;
+		struct sm_plan_request *q = &o->req;
+		unsigned f = q->flags;
 		if (!strcmp(tok, "shift")) {
 			o->shift = 1;
-			o->target = v && *v ? v : NULL;
+			q->target = v && *v ? v : NULL;
 		} else if (!strcmp(tok, "origin")) {
-			if (num(tok, v, &o->ouid))
+			if (num(tok, v, &q->origin_uid))
 				return EX_USAGE;
-			o->ogid = o->ouid;
-			o->have_ouid = o->have_ogid = 1;
+			q->origin_gid = q->origin_uid;
+			q->have_origin_uid = q->have_origin_gid = 1;
+			q->names.origin_uid = q->names.origin_gid = "-o origin";
 		} else if (!strcmp(tok, "origin-uid")) {
-			if (num(tok, v, &o->ouid))
+			if (num(tok, v, &q->origin_uid))
 				return EX_USAGE;
-			o->have_ouid = 1;
+			q->have_origin_uid = 1;
+			q->names.origin_uid = "-o origin-uid";
 		} else if (!strcmp(tok, "origin-gid")) {
-			if (num(tok, v, &o->ogid))
+			if (num(tok, v, &q->origin_gid))
 				return EX_USAGE;
-			o->have_ogid = 1;
+			q->have_origin_gid = 1;
+			q->names.origin_gid = "-o origin-gid";
 		} else if (!strcmp(tok, "range")) {
-			if (num(tok, v, &o->range) || o->range == 0)
+			if (num(tok, v, &q->range) || q->range == 0)
 				return fail(EX_USAGE, "-o range: must be a number > 0");
-			o->have_range = 1;
+			q->have_range = 1;
 		} else if (!strcmp(tok, "rec") || !strcmp(tok, "rbind") ||
 			   !strcmp(tok, "recursive")) {
-			o->flags |= SM_MOUNT_RECURSIVE;
+			q->flags |= SM_MOUNT_RECURSIVE;
 		} else if (!strcmp(tok, "backend")) {
-			if (!v || sm_backend_parse(v, &o->backend) < 0)
+			if (!v || sm_backend_parse(v, &q->backend) < 0)
 				return fail(EX_USAGE, "-o backend: \"%s\": auto, kernel or fuse",
 					    v ? v : "");
 		} else if (!strcmp(tok, "socket") && v) {
 			o->socket = v;
 		} else if (!eq && sm_mount_parse_options(tok, &f, NULL) == 0) {
-			o->flags = f;
+			q->flags = f;
 		} else if (!strcmp(tok, "defaults") || !strcmp(tok, "auto") ||
 			   !strcmp(tok, "noauto") || !strcmp(tok, "nofail") ||
 			   !strcmp(tok, "_netdev") || !strcmp(tok, "bind") ||
@@ -108,22 +107,25 @@ static int parse_options(char *s, struct opts *o)
 /* Root of a container: through the daemon, along our own namespace. */
 static int delegated(const char *src, const char *dst, const struct opts *o)
 {
-	if (o->have_ouid || o->have_ogid || o->have_range)
+	const struct sm_plan_request *q = &o->req;
+	if (q->have_origin_uid || q->have_origin_gid || q->have_range)
 		return fail(EX_USAGE, "in a container the origin and range come from SRC's mark; "
 				      "drop origin=, origin-uid=, origin-gid=, range=");
-	if (o->backend == SM_BACKEND_FUSE)
+	if (q->backend == SM_BACKEND_FUSE)
 		return fail(EX_USAGE, "in a container shiftmountd makes kernel (idmapped) mounts "
 				      "only; run shiftfs-fuse yourself for the FUSE backend");
-	if (o->target && strcmp(o->target, "/proc/self/ns/user") != 0)
+	if (q->target && strcmp(q->target, "/proc/self/ns/user") != 0)
 		return fail(EX_USAGE, "in a container the target is always this user namespace; "
 				      "use a bare -o shift");
 	/* nosuid,nodev: the daemon always sets them. */
-	static struct sm_delegate_request req;
-	req.readonly = !!(o->flags & SM_MOUNT_RDONLY);
-	req.noexec = !!(o->flags & SM_MOUNT_NOEXEC);
-	req.recursive = !!(o->flags & SM_MOUNT_RECURSIVE);
+	_cleanup_free_ struct sm_delegate_request *req = calloc(1, sizeof(*req));
+	if (!req)
+		return fail(EX_FAIL, "%s", strerror(ENOMEM));
+	req->readonly = !!(q->flags & SM_MOUNT_RDONLY);
+	req->noexec = !!(q->flags & SM_MOUNT_NOEXEC);
+	req->recursive = !!(q->flags & SM_MOUNT_RECURSIVE);
 	_cleanup_close_ int srcfd = -EBADF;
-	int r = sm_delegate_open_source(src, &req, &srcfd);
+	int r = sm_delegate_open_source(src, req, &srcfd);
 	if (r < 0)
 		return fail(EX_USAGE, "%s: %s", src, strerror(-r));
 	_cleanup_close_ int sock = -EBADF;
@@ -133,8 +135,7 @@ static int delegated(const char *src, const char *dst, const struct opts *o)
 			    sm_delegate_socket_path(o->socket), strerror(-r));
 	_cleanup_close_ int mntfd = -EBADF;
 	char error[256], why[1024];
-	struct sm_delegate_reply rep;
-	r = sm_delegate_mount(sock, &req, srcfd, 30000, &mntfd, &rep, error, sizeof(error), why,
+	r = sm_delegate_mount(sock, req, srcfd, 30000, &mntfd, NULL, error, sizeof(error), why,
 			      sizeof(why));
 	if (r == -EREMOTEIO) {
 		const char *e = strrchr(error, '.');
@@ -143,102 +144,44 @@ static int delegated(const char *src, const char *dst, const struct opts *o)
 	}
 	if (r < 0)
 		return fail(EX_FAIL, "%s: talking to shiftmountd: %s", src, strerror(-r));
-	if (rep.warning[0])
-		fprintf(stderr, "mount.shift: warning: %s: %s\n", src, rep.warning);
 	r = sm_mount_attach(mntfd, AT_FDCWD, dst);
 	if (r < 0)
 		return fail(EX_FAIL, "attaching at %s: %s", dst, strerror(-r));
 	return EX_OK;
 }
 
-/* Root of the initial namespace: make it here, like `shiftmount bind`. */
-static int direct(const char *src, const char *dst, const struct opts *o)
+/* The library's error, in mount(8)'s exit statuses. */
+static int plan_error(const struct sm_plan_error *e)
 {
-	static struct sm_idmap tu, tg, mu, mg;
-	int r;
-	if (o->target) {
-		_cleanup_close_ int nsfd = -EBADF;
-		r = sm_userns_open_target(o->target, &nsfd);
-		if (r < 0)
-			return fail(EX_USAGE, "-o shift=%s: %s", o->target, strerror(-r));
-		r = sm_userns_read_maps(nsfd, &tu, &tg);
-		if (r < 0)
-			return fail(EX_USAGE, "-o shift=%s: reading its maps: %s", o->target,
-				    strerror(-r));
-	} else {
-		/* A bare shift by init root: the identity map, so interior u
-		 * (= host u) is stored as origin+u. */
-		if (sm_idmap_read_pid(getpid(), SM_UID, &tu) < 0 ||
-		    sm_idmap_read_pid(getpid(), SM_GID, &tg) < 0)
-			return fail(EX_FAIL, "reading this process's maps");
-	}
+	fprintf(stderr, "mount.shift: %s\n", e->message);
+	if (e->hint[0])
+		fprintf(stderr, "  hint: %s\n", e->hint);
+	return e->bad_input ? EX_USAGE : EX_FAIL;
+}
 
+/* Root of the initial namespace: make it here, as `shiftmount bind` does
+ * (parse, plan, mount).  A bare "shift" goes along our own namespace, whose
+ * map is the identity: interior u (= host u) is stored as origin+u. */
+static int direct(const char *src, const char *dst, struct opts *o)
+{
 	_cleanup_close_ int srcfd = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (srcfd < 0)
 		return fail(EX_USAGE, "%s: %s", src, strerror(errno));
+	o->req.src_fd = srcfd;
+	o->req.src = src;
+	o->req.allow_initial = 1;
 
-	/* Origin: options, else SRC's mark, else the site config, else 0. */
-	struct sm_config conf;
-	struct sm_error err = {.why = NULL};
-	const char *conf_path = getenv("SHIFTMOUNT_CONFIG");
-	if (!conf_path || !*conf_path)
-		conf_path = SM_CONFIG_PATH;
-	if (sm_config_load(conf_path, &conf, &err) < 0)
-		return fail(EX_USAGE, "%s: \"%s\": %s", conf_path, err.token,
-			    err.why ? err.why : "invalid");
-	uint32_t ouid = conf.origin_uid, ogid = conf.origin_gid, range = conf.range;
-	struct sm_mark mark;
-	r = sm_mark_get(srcfd, &mark, &err);
-	if (r == 0) {
-		ouid = mark.origin_uid;
-		ogid = mark.origin_gid;
-		range = mark.range;
-	} else if (r == -EBADMSG) {
-		return fail(EX_USAGE, "%s: invalid mark: %s", src, err.why ? err.why : "?");
-	}
-	if (o->have_ouid)
-		ouid = o->ouid;
-	if (o->have_ogid)
-		ogid = o->ogid;
-	if (o->have_range)
-		range = o->range;
-
-	if (sm_idmap_shift(&tu, ouid, range, &mu) < 0 || sm_idmap_shift(&tg, ogid, range, &mg) < 0)
-		return fail(EX_USAGE,
-			    "the target's map has no id in the range 0-%u (or origin + "
-			    "range passes 4294967294)",
-			    range - 1);
-	char owner[512];
-	if (sm_idmap_owner_warning(srcfd, &mu, &mg, owner, sizeof(owner)) == 1)
-		fprintf(stderr, "mount.shift: warning: %s: %s\n", src, owner);
-	/* The backend choice is the library's, as for shiftmount bind. */
-	enum sm_backend backend;
-	r = sm_backend_choose(srcfd, "", o->backend, &backend);
-	if (r < 0)
-		return fail(EX_FAIL, "%s: probing for idmapped mounts: %s", src, strerror(-r));
-	if (backend == SM_BACKEND_FUSE) {
-		r = sm_fuse_mount(src, dst, &mu, &mg, o->flags, NULL);
-		if (r < 0)
-			return fail(EX_FAIL, "%s: shiftfs-fuse: %s", src, strerror(-r));
-	} else {
-		_cleanup_close_ int userns = -EBADF;
-		r = sm_userns_from_maps(&mu, &mg, &userns);
-		if (r < 0)
-			return fail(EX_FAIL, "making the mount's user namespace: %s", strerror(-r));
-		_cleanup_close_ int mntfd = -EBADF;
-		r = sm_mount_clone_shifted(srcfd, "", userns, o->flags, &mntfd);
-		if (r < 0)
-			return fail(EX_FAIL, "%s: %s%s", src, strerror(-r),
-				    r == -EINVAL ? " (this filesystem cannot be idmapped by the "
-						   "kernel; try -o backend=fuse)"
-						 : "");
-		r = sm_mount_attach(mntfd, AT_FDCWD, dst);
-		if (r < 0)
-			return fail(EX_FAIL, "attaching at %s: %s", dst, strerror(-r));
-	}
+	_cleanup_free_ struct sm_plan *plan = NULL;
+	struct sm_plan_error err;
+	if (sm_plan(&o->req, &plan, &err) < 0 ||
+	    sm_plan_mount(plan, srcfd, src, -EBADF, dst, &err) < 0)
+		return plan_error(&err);
 	if (o->verbose)
 		fprintf(stderr, "mount.shift: %s on %s, origin %u:%u range %u, backend %s\n", src,
-			dst, ouid, ogid, range, sm_backend_name(backend));
+			dst, plan->origin_uid, plan->origin_gid, plan->range,
+			sm_backend_name(plan->backend));
+	if (plan->has_warning)
+		fprintf(stderr, "mount.shift: %s\n", plan->warning.text);
 	return EX_OK;
 }
 
@@ -259,6 +202,17 @@ int main(int argc, char **argv)
 {
 	struct opts o = {0};
 	int fake = 0, c;
+	sm_plan_request_init(&o.req);
+	o.req.names = (struct sm_plan_names){
+		.program = "mount.shift",
+		.target = "-o shift",
+		.origin_ns = "-o origin-ns",
+		.origin_uid = "-o origin-uid",
+		.origin_gid = "-o origin-gid",
+		.range = "-o range",
+		.map = "-o map",
+		.use_fuse = "-o backend=fuse",
+	};
 	/* mount(8) passes SRC DST first, then its options. */
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(stdout);
