@@ -111,16 +111,6 @@ int sm_idmap_format_proc(const struct sm_idmap *m, char *buf, size_t len);
 int sm_idmap_format_spec(const struct sm_idmap *uid, const struct sm_idmap *gid, char *buf,
 			 size_t len);
 
-/* The newcomer's trap: a mount whose maps (disk -> host) leave out the
- * owner of its own top directory works, but every create there fails with
- * EACCES, since no one inside owns it nor holds a capability over it.  When
- * `dirfd`'s owner is outside `uid` or `gid`, 1 and a sentence in `buf` that
- * names the owner, the map and the two fixes; 0 when both are mapped;
- * -errno when fstat fails.  The front ends print it; the mount still goes
- * ahead. */
-int sm_idmap_owner_warning(int dirfd, const struct sm_idmap *uid, const struct sm_idmap *gid,
-			   char *buf, size_t len);
-
 /* /proc/sys/kernel/overflow{uid,gid}, or SM_OVERFLOW_ID. */
 uint32_t sm_overflow_id(enum sm_idkind kind);
 

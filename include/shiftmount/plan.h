@@ -86,6 +86,15 @@ struct sm_plan_warning {
 	char text[PATH_MAX + 384];     /* which owner, which map, the two fixes */
 };
 
+/* The warning for a source `src_fd`, named `shown` in the text, mounted
+ * with the maps `uid`/`gid` (disk -> host); the fix chowns to
+ * fix_uid:fix_gid.  1 and *w filled when its owner is outside, 0 when not,
+ * -errno when fstat fails.  sm_plan() fills plan->warning with it; the
+ * daemon, which makes its mount from a mark, calls it directly. */
+int sm_plan_owner_warning(int src_fd, const char *shown, const struct sm_idmap *uid,
+			  const struct sm_idmap *gid, uint32_t fix_uid, uint32_t fix_gid,
+			  struct sm_plan_warning *w);
+
 struct sm_plan {
 	struct sm_idmap uid, gid;	    /* disk -> host */
 	unsigned flags;			    /* SM_MOUNT_* */

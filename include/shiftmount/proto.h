@@ -106,7 +106,7 @@ json_object *sm_delegate_request_encode(const struct sm_delegate_request *r);
 struct sm_delegate_reply {
 	unsigned origin_uid, origin_gid, range;
 	char uid_map[1024], gid_map[1024]; /* "disk host count" lines */
-	char warning[512];		   /* "" or what the caller should hear, e.g. the
+	char warning[1024];		   /* "" or what the caller should hear, e.g. the
 					    * source's owner is outside the map */
 };
 json_object *sm_delegate_reply_encode(const struct sm_delegate_reply *r);

@@ -82,7 +82,7 @@ static int do_request(const char *sockpath, struct sm_delegate_request *req, int
 	verbose("request %s: origin %u:%u range %u, uid map \"%s\"", what, rep.origin_uid,
 		rep.origin_gid, rep.range, rep.uid_map);
 	if (rep.warning[0])
-		warning("request %s: %s", what, rep.warning);
+		warning("%s", rep.warning);
 	r = sm_mount_attach(mntfd, AT_FDCWD, dst);
 	if (r < 0)
 		return op_error(r,

@@ -475,7 +475,12 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 		.origin_uid = mark.origin_uid, .origin_gid = mark.origin_gid, .range = mark.range};
 	sm_idmap_format_proc(mu, rep.uid_map, sizeof(rep.uid_map));
 	sm_idmap_format_proc(mg, rep.gid_map, sizeof(rep.gid_map));
-	(void)sm_idmap_owner_warning(srcfd, mu, mg, rep.warning, sizeof(rep.warning));
+	/* By name the tenant never learns the path: the text names the mark. */
+	struct sm_plan_warning ow;
+	if (sm_plan_owner_warning(srcfd, req.fd >= 0 ? req.path : req.name, mu, mg, mark.origin_uid,
+				  mark.origin_gid, &ow) == 1)
+		snprintf(rep.warning, sizeof(rep.warning), "%.1000s",
+			 ow.text + strlen("warning: "));
 	char ftext[64], mapline[128];
 	flags_text(flags, ftext, sizeof(ftext));
 	snprintf(mapline, sizeof(mapline), "%.100s", rep.uid_map);

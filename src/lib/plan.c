@@ -374,25 +374,25 @@ static uint32_t origin_of(const struct sm_plan *p, const struct sm_idmap *m, uin
 	return m->ext[0].inner;
 }
 
-/* Issue 12's trap: SRC owned on disk by an id the map leaves out. */
-static void check_owner(const struct sm_plan_request *req, struct sm_plan *p)
+int sm_plan_owner_warning(int src_fd, const char *shown, const struct sm_idmap *uid,
+			  const struct sm_idmap *gid, uint32_t fix_uid, uint32_t fix_gid,
+			  struct sm_plan_warning *w)
 {
 	struct stat st;
 	uint32_t host;
-	if (fstat(req->src_fd, &st) < 0)
-		return;
-	struct sm_plan_warning *w = &p->warning;
+	if (fstat(src_fd, &st) < 0)
+		return -errno;
 	*w = (struct sm_plan_warning){.owner_uid = st.st_uid, .owner_gid = st.st_gid};
-	if (sm_idmap_to_outer(&p->uid, st.st_uid, &host) < 0)
+	if (sm_idmap_to_outer(uid, st.st_uid, &host) < 0)
 		w->outside |= SM_UID;
-	if (sm_idmap_to_outer(&p->gid, st.st_gid, &host) < 0)
+	if (sm_idmap_to_outer(gid, st.st_gid, &host) < 0)
 		w->outside |= SM_GID;
 	if (!w->outside)
-		return;
+		return 0;
 
 	char ur[256], gr[256], which[600];
-	disk_ranges(&p->uid, ur, sizeof(ur));
-	disk_ranges(&p->gid, gr, sizeof(gr));
+	disk_ranges(uid, ur, sizeof(ur));
+	disk_ranges(gid, gr, sizeof(gr));
 	if (w->outside == SM_BOTH)
 		snprintf(which, sizeof(which),
 			 "uid %u and gid %u, outside the uid map (disk %s) and the gid map "
@@ -408,9 +408,17 @@ static void check_owner(const struct sm_plan_request *req, struct sm_plan *p)
 		 "warning: %s is owned on disk by %s: through the mount it belongs to nobody "
 		 "and creating in it fails with EACCES; fix: chown %u:%u %s (the origin), or "
 		 "choose an origin whose range holds its owner",
-		 req->src, which, origin_of(p, &p->uid, p->origin_uid),
-		 origin_of(p, &p->gid, p->origin_gid), req->src);
-	p->has_warning = 1;
+		 shown, which, fix_uid, fix_gid, shown);
+	return 1;
+}
+
+/* Issue 12's trap: SRC owned on disk by an id the map leaves out. */
+static void check_owner(const struct sm_plan_request *req, struct sm_plan *p)
+{
+	p->has_warning =
+		sm_plan_owner_warning(req->src_fd, req->src, &p->uid, &p->gid,
+				      origin_of(p, &p->uid, p->origin_uid),
+				      origin_of(p, &p->gid, p->origin_gid), &p->warning) == 1;
 }
 
 int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan, struct sm_plan_error *err)

@@ -135,7 +135,8 @@ static int delegated(const char *src, const char *dst, const struct opts *o)
 			    sm_delegate_socket_path(o->socket), strerror(-r));
 	_cleanup_close_ int mntfd = -EBADF;
 	char error[256], why[1024];
-	r = sm_delegate_mount(sock, req, srcfd, 30000, &mntfd, NULL, error, sizeof(error), why,
+	struct sm_delegate_reply rep;
+	r = sm_delegate_mount(sock, req, srcfd, 30000, &mntfd, &rep, error, sizeof(error), why,
 			      sizeof(why));
 	if (r == -EREMOTEIO) {
 		const char *e = strrchr(error, '.');
@@ -144,6 +145,8 @@ static int delegated(const char *src, const char *dst, const struct opts *o)
 	}
 	if (r < 0)
 		return fail(EX_FAIL, "%s: talking to shiftmountd: %s", src, strerror(-r));
+	if (rep.warning[0])
+		fprintf(stderr, "mount.shift: warning: %s\n", rep.warning);
 	r = sm_mount_attach(mntfd, AT_FDCWD, dst);
 	if (r < 0)
 		return fail(EX_FAIL, "attaching at %s: %s", dst, strerror(-r));

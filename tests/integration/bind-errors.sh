@@ -139,25 +139,4 @@ fi
 is "no zombie or stray children of ours" "$(ps -o stat= --ppid $$ | grep -c Z)" "0"
 ok "bind --help exits 0" shiftmount bind --help
 
-# The newcomer's trap: SRC owned by disk 0:0 shifted at origin 100000 mounts
-# fine, then every create at its top fails with EACCES.  bind and
-# mount.shift say so on stderr (which owner, which map, both fixes) and
-# still mount (exit 0).
-mkdir -p "$fs/root-owned" "$SM_TMP/trap" && chown 0:0 "$fs/root-owned"
-out=$(shiftmount bind --map b:100000:0:65536 "$fs/root-owned" "$SM_TMP/trap" 2>&1; echo "rc=$?")
-like "bind, SRC's owner outside the map: warns which owner and map" "$out" \
-	"warning: .*root-owned: the source is owned by disk 0:0, and its uid 0 is outside the map \(disk 100000-165535\)"
-like "  ... names both fixes" "$out" "chown 100000:100000 SRC\) or pick the origin it is owned at \(--origin 0\)"
-like "  ... and mounts all the same (exit 0)" "$out" "rc=0"
-ok "  ... the mount is there" grep -q " $SM_TMP/trap " /proc/self/mountinfo
-umount "$SM_TMP/trap"
-out=$(mount.shift "$fs/root-owned" "$SM_TMP/trap" -o "shift=$A,origin=100000" 2>&1; echo "rc=$?")
-like "mount.shift, the same trap: warns too, and mounts" "$out" \
-	"mount.shift: warning: .*owned by disk 0:0, and its uid 0 is outside the map.*rc=0"
-umount "$SM_TMP/trap"
-chown 100000:100000 "$fs/root-owned"
-out=$(shiftmount bind --shift="$A" --origin 100000 "$fs/root-owned" "$SM_TMP/trap" 2>&1; echo "rc=$?")
-is "owned at the origin: no warning" "$out" "rc=0"
-umount "$SM_TMP/trap"
-
 done_testing

@@ -38,7 +38,7 @@ mkdir -p "$D/rootowned" && shiftmount mark --origin 100000 --by @alice "$D/rooto
 out=$(tenant 200000 sh -c "shiftmount request '$D/rootowned' '$FS/dst' && echo GRANTED" 2>&1)
 like "request, source owned outside the map: granted" "$out" "GRANTED"
 like "  ... with the daemon's warning: owner, map, fixes" "$out" \
-	"warning: request .*rootowned: the source is owned by disk 0:0, and its uid 0 is outside the map \(disk 100000-165535\).*chown 100000:100000 SRC"
+	"shiftmount: warning: .*rootowned is owned on disk by uid 0 and gid 0, outside the uid map \(disk 100000-165535\).*fix: chown 100000:100000 "
 
 # Two tenants, disjoint maps, one image: both write at the origin.
 tenant 200000 sh -c "shiftmount request --name group '$FS/dst' && echo a >'$FS/dst/from-alice'"
