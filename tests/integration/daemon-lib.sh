@@ -78,7 +78,7 @@ daemon_sockets() { ls -l "/proc/$DPID/fd" 2>/dev/null | grep -c 'socket:'; }
 
 # The daemon holds at least N client connections (its sockets besides the
 # listening one): proof that a misbehaving client is in place.
-holds_clients() { [ "$(daemon_sockets)" -gt "$1" ]; }
+holds_clients() { [ $(($(daemon_sockets) - 1)) -ge "$1" ]; }
 daemon_idle() { [ "$(daemon_sockets)" -le 1 ]; }
 daemon_fds_are() { [ "$(daemon_fds)" = "$1" ]; }
 mountinfo_sig_is() { [ "$(mountinfo_sig)" = "$1" ]; }
