@@ -6,6 +6,7 @@
 #   daemon_prepare [MB]     scratch tmpfs in $FS, registry, subuid; no daemon
 #   daemon_setup            daemon_prepare, then start_daemon
 #   start_daemon [WRAP...]  shiftmountd (run under WRAP, e.g. enosys openat2 --)
+#   run_daemon CMD...       CMD (a shiftmountd command line), ready when it says so
 #   tenant_request FILE SRC-ARGS... DST  a tenant's request, see REQUEST_TRY
 #   tenant HOSTROOT CMD...  run CMD as root of a fresh user+mount namespace
 #   refused DESC REGEX CMD... CMD must fail, its output match REGEX, and
@@ -43,12 +44,18 @@ daemon_setup() {
 }
 
 start_daemon() { # [WRAPPER...]
+	run_daemon "$@" shiftmountd --socket "$SOCK" --registry "$REG" --subuid "$SUBUID" \
+		--subgid "$SUBGID" --config /dev/null
+}
+
+# Run CMD... (a shiftmountd command line, last its own options) in the
+# background as $DPID, and wait until the daemon says it is ready.
+run_daemon() { # CMD...
 	local ready=$SM_TMP/ready.$$.$RANDOM rfd line=
 	mkfifo "$ready" || { echo "Bail out! mkfifo $ready"; exit 1; }
 	# The daemon says itself when it listens (--ready-fd): it is the only
 	# writer of the fifo, so end of file without READY=1 means it exited.
-	"$@" shiftmountd --socket "$SOCK" --registry "$REG" --subuid "$SUBUID" --subgid "$SUBGID" \
-		--config /dev/null --ready-fd 9 9>"$ready" 2>>"$DLOG" &
+	"$@" --ready-fd 9 9>"$ready" 2>>"$DLOG" &
 	DPID=$!
 	at_exit "kill -CONT $DPID 2>/dev/null; kill $DPID 2>/dev/null; wait $DPID 2>/dev/null"
 	exec {rfd}<"$ready" # lets the daemon's open of the write end go on
