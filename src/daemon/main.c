@@ -12,6 +12,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
@@ -94,7 +95,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: shiftmountd [--socket PATH] [--config FILE] [--registry DIR]\n"
-		"                   [--subuid FILE] [--subgid FILE]\n\n"
+		"                   [--subuid FILE] [--subgid FILE] [--ready-fd N]\n\n"
 		"Hands out uid/gid-shifted mounts of marked directories to container roots\n"
 		"(io.shiftmount.Delegate over Varlink).  Runs in the foreground; logs each\n"
 		"decision to stderr.  Socket-activated when LISTEN_FDS is set.\n\n"
@@ -103,6 +104,7 @@ static void usage(FILE *f)
 		"  --registry DIR   mark names (default $%s or %s)\n"
 		"  --subuid FILE    subordinate uids (default %s)\n"
 		"  --subgid FILE    subordinate gids (default %s)\n"
+		"  --ready-fd N     once listening, write \"READY=1\\n\" to fd N and close it\n"
 		"  -h, --help       this text\n"
 		"      --version    the version\n\n"
 		"Exit status: 0 after SIGTERM or SIGINT, 1 cannot start (unreadable\n"
@@ -110,6 +112,29 @@ static void usage(FILE *f)
 		"See shiftmountd(8).\n",
 		SM_DELEGATE_SOCKET, SM_CONFIG_PATH, SM_REGISTRY_ENV, SM_REGISTRY_DIR,
 		SM_SUBUID_PATH, SM_SUBGID_PATH);
+}
+
+/* --ready-fd N: a decimal fd number above stderr, open now (checked at start, so that a
+ * wrong number is bad usage rather than a silent never-ready). */
+static int parse_ready_fd(const char *s)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (errno || end == s || *end || n < 3 || n > INT_MAX || fcntl((int)n, F_GETFD) < 0)
+		return -1;
+	return (int)n;
+}
+
+/* Tell whoever started us that the socket accepts connections: a line in
+ * sd_notify's wording on the fd they gave, then close it so that a reader
+ * also sees end of file (and it is not inherited by workers). */
+static void notify_ready(int fd)
+{
+	static const char msg[] = "READY=1\n";
+	if (write(fd, msg, sizeof(msg) - 1) != (ssize_t)sizeof(msg) - 1)
+		log_msg("--ready-fd %d: %s", fd, strerror(errno));
+	close(fd);
 }
 
 /* The sd_listen_fds() protocol, without libsystemd. */
@@ -457,12 +482,13 @@ int main(int argc, char **argv)
 		{"registry", required_argument, NULL, 'r'},
 		{"subuid", required_argument, NULL, 'u'},
 		{"subgid", required_argument, NULL, 'g'},
+		{"ready-fd", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{},
 	};
 	const char *socket_path = NULL, *config = SM_CONFIG_PATH;
-	int c;
+	int c, ready_fd = -1;
 	daemon_config.registry = sm_registry_dir();
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -480,6 +506,15 @@ int main(int argc, char **argv)
 			break;
 		case 'g':
 			daemon_config.subgid = optarg;
+			break;
+		case 'R':
+			ready_fd = parse_ready_fd(optarg);
+			if (ready_fd < 0) {
+				fprintf(stderr,
+					"shiftmountd: --ready-fd \"%s\": not an open fd above 2\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -555,6 +590,8 @@ int main(int argc, char **argv)
 	log_msg("listening on %s (registry %s, subuid %s, subgid %s)",
 		own_socket ? socket_path : "the socket-activated fd", daemon_config.registry,
 		daemon_config.subuid, daemon_config.subgid);
+	if (ready_fd >= 0)
+		notify_ready(ready_fd);
 
 	static struct pollfd pfd[MAX_CONNS + 2];
 	int running = 1;

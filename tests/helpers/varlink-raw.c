@@ -4,6 +4,7 @@
  * the answer, for the protocol-abuse tests of shiftmountd.
  *
  *   varlink-raw [--fd KIND:PATH]... [--no-nul] [--exit] [--stall S] [--trickle MS] [--orphan]
+ * [--greet]
  *               [--ready FILE] [--handoff] [--size N] SOCKET [MESSAGE|-]
  *   varlink-raw --bind-socket PATH            (make a socket file, for tests)
  *   varlink-raw --listen PATH CMD [ARG...]    (socket activation: CMD gets the
@@ -16,15 +17,18 @@
  * connection open S seconds without a word more; --trickle MS sends the
  * message one byte every MS milliseconds.  --orphan: the process
  * that connected exits at once and its child sends the message; --ready
- * FILE: that child appends a line to FILE once the connector is gone (the
+ * FILE: that child appends a line to FILE once the connector is gone and reaped (the
  * connection is made by then), so a test knows when the attack is in
- * place.  --handoff: the connector stays alive while its child sends the
+ * place.  --greet: before that, the connector makes one GetInfo call and
+ * reads its answer (the daemon has accepted the connection and identified
+ * its peer by then).  --handoff: the connector stays alive while its child sends the
  * message and reads the answer (a connection handed to another process).
  * Otherwise the first
  * answer (up to its NUL) is printed on stdout, with "fds=N" on stderr when
  * fds came with it; exit 0 for a reply, 1 for an error reply, 3 when the
  * daemon closed without answering.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -32,6 +36,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,7 +92,7 @@ static int make_socket(const char *path, int listening)
 
 int main(int argc, char **argv)
 {
-	int fds[64], nfds = 0, nul = 1, quit = 0, orphan = 0, i;
+	int fds[64], nfds = 0, nul = 1, quit = 0, orphan = 0, greet = 0, i;
 	long size = -1, stall = -1, trickle = 0;
 	const char *ready = NULL;
 	int handoff = 0;
@@ -120,6 +125,8 @@ int main(int argc, char **argv)
 			trickle = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--orphan"))
 			orphan = 1;
+		else if (!strcmp(argv[i], "--greet"))
+			greet = 1;
 		else if (!strcmp(argv[i], "--handoff"))
 			handoff = 1;
 		else if (!strcmp(argv[i], "--ready") && i + 1 < argc)
@@ -175,22 +182,41 @@ int main(int argc, char **argv)
 			_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 2);
 		}
 	}
+	if (greet) {
+		static const char hello[] = "{\"method\":\"org.varlink.service.GetInfo\"}";
+		char c = 1;
+		struct pollfd p = {.fd = s, .events = POLLIN};
+		if (send(s, hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello))
+			die("greet");
+		while (c != '\0')
+			if (poll(&p, 1, 10000) <= 0 || read(s, &c, 1) != 1)
+				die("greet: no answer");
+	}
 	if (orphan) {
-		pid_t parent = getpid();
+		int parent = (int)syscall(SYS_pidfd_open, getpid(), 0);
+		if (parent < 0)
+			die("pidfd_open");
 		pid_t pid = fork();
 		if (pid < 0)
 			die("fork");
 		if (pid > 0)
 			_exit(0);
-		while (getppid() == parent)
+		/* Gone means reaped: to the daemon's pidfd a zombie is still alive.
+		 * Polled every 10 ms, at most 10 s. */
+		for (int tries = 0;
+		     syscall(SYS_pidfd_send_signal, parent, 0, NULL, 0) == 0 || errno != ESRCH;
+		     tries++) {
+			if (tries == 1000)
+				die("the connecting process was not reaped within 10 s");
 			usleep(10000);
+		}
+		close(parent);
 		if (ready) {
 			int rf = open(ready, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
 			if (rf < 0 || write(rf, "ready\n", 6) != 6)
 				die(ready);
 			close(rf);
 		}
-		usleep(200000);
 	}
 
 	union {
@@ -202,7 +228,7 @@ int main(int argc, char **argv)
 		struct iovec iov = {msg + off, trickle > 0 ? 1 : len - off};
 		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 		if (trickle > 0 && off > 0)
-			usleep((useconds_t)trickle * 1000);
+			usleep((useconds_t)trickle * 1000); /* the pace under test */
 		if (off == 0 && nfds > 0) {
 			memset(&cm, 0, sizeof(cm));
 			mh.msg_control = &cm;
@@ -224,7 +250,7 @@ int main(int argc, char **argv)
 	if (quit)
 		return 0;
 	if (stall >= 0) {
-		sleep((unsigned)stall);
+		sleep((unsigned)stall); /* the silence under test */
 		return 0;
 	}
 	shutdown(s, SHUT_WR);

@@ -132,13 +132,15 @@ refused "40 fds with one call" "ProtocolError.*too many file descriptors" \
 	varlink-raw "${args[@]}" "$SOCK" "$MOUNT"'{"fd":0,"path":"'"$D/img"'"}}'
 
 # A client trickling one byte a second is closed after 5 s without a whole
-# message; meanwhile everyone else is served.
-fds0=$(daemon_fds)
+# message; meanwhile everyone else is served.  (The trickle's pace is the
+# thing under test.)
+fds0=$(idle_fds)
 varlink-raw --no-nul --trickle 1000 "$SOCK" '{"method":"org.varlink.service.GetInfo","parameters":{}}' \
 	>"$SM_TMP/trickle.out" 2>&1 &
 trickler=$!
-sleep 0.5
+wait_for "the daemon to hold the trickling client's connection" 30 holds_clients 1
 ok "a trickling client does not hold up others" daemon_alive
+ok "  ... (the trickler was still connected meanwhile)" kill -0 $trickler
 wait $trickler
 is "the trickling client was cut off without an answer" "$?" "3"
 ok "  ... and the daemon logged why" grep -q "no whole message in 5 s: closing" "$DLOG"
@@ -152,8 +154,7 @@ is "  ... no fd leaked" "$(wait_fds "$fds0")" "$fds0"
 mkdir -p "$D/hang"
 bindfs -f -o allow_other "$D/img" "$D/hang" 2>/dev/null &
 fusepid=$!
-for _ in $(seq 100); do grep -q " $D/hang " /proc/self/mountinfo && break; sleep 0.05; done
-if grep -q " $D/hang " /proc/self/mountinfo; then
+if poll 30 grep -q " $D/hang " /proc/self/mountinfo; then
 	at_exit "umount -l '$D/hang' 2>/dev/null"
 	kill -STOP "$fusepid"
 	at_exit "kill -CONT $fusepid 2>/dev/null"
@@ -161,13 +162,16 @@ if grep -q " $D/hang " /proc/self/mountinfo; then
 	sig0=$(mountinfo_sig)
 	tenant 200000 sh -c "for i in \$(seq 40); do $REQ '$D/hang' '$FS/dst' >/dev/null 2>&1 & done; wait" &
 	hog=$!
-	sleep 1
+	# In place: the daemon holds the stuck requests' connections (each
+	# stuck worker is refused after 5 s, so a few may be gone already).
+	wait_for "the daemon to hold the stuck container's connections (36 of 40)" 60 holds_clients 36
 	t0=$(date +%s%N)
 	out=$(tenant 300000 sh -c "$REQ '$D/img' '$FS/dst' && echo GRANTED" 2>&1)
 	t1=$(date +%s%N)
 	like "another container's request is granted while one is stuck" "$out" "GRANTED"
 	ok "  ... within 3 s ($(((t1 - t0) / 1000000)) ms)" test $(((t1 - t0) / 1000000)) -lt 3000
 	ok "  ... and introspection is answered" daemon_alive
+	ok "  ... (20 or more stuck connections were still open meanwhile)" holds_clients 20
 	# (The kernel cannot idmap this FUSE mount; either refusal will do, at once.)
 	t0=$(date +%s%N)
 	out=$(tenant 200000 sh -c "timeout 3 mount --bind '$D/hang' '$D/img/sub' && $REQ -r '$D/img' '$FS/dst'" 2>&1)
@@ -190,27 +194,35 @@ fi
 fds0=$(idle_fds)
 m='{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"io.shiftmount.Delegate"}}'
 for _ in $(seq 600); do printf '%s\0' "$m"; done >"$SM_TMP/many"
+closed0=$(grep -c "cannot send the answer.*closing" "$DLOG")
+deaf_closed() { [ "$(grep -c "cannot send the answer.*closing" "$DLOG")" -gt "$closed0" ]; }
+deaf_in_place() { holds_clients 1 || deaf_closed; }
 varlink-raw --no-nul --stall 4 "$SOCK" - <"$SM_TMP/many" &
 deaf=$!
-sleep 0.5
+wait_for "the daemon to take the deaf client's connection" 30 deaf_in_place
 t0=$(date +%s%N)
 ok "a client that never reads its answers does not hold up others" daemon_alive
 t1=$(date +%s%N)
 ok "  ... answered within 1 s ($(((t1 - t0) / 1000000)) ms)" test $(((t1 - t0) / 1000000)) -lt 1000
-ok "  ... its connection was closed" grep -q "cannot send the answer.*closing" "$DLOG"
+wait_for "the daemon to close the deaf client's connection" 30 deaf_closed
 kill "$deaf" 2>/dev/null
 wait "$deaf" 2>/dev/null
 is "  ... no fd leaked" "$(wait_fds "$fds0")" "$fds0"
 
 # One container holding connections open gets at most 64 of them; the
-# others are still served.
+# others are still served.  Each holder connects and says nothing, held
+# until it is killed (the daemon would close it after 10 s idle; the stall
+# is the thing under test).
 fds0=$(idle_fds)
-tenant 200000 sh -c "for i in \$(seq 70); do varlink-raw --no-nul --stall 3 '$SOCK' '{' & done; wait" &
+flood_refused() { grep -q "refused a connection: 64 open from its principal" "$DLOG"; }
+tenant 200000 sh -c "for i in \$(seq 70); do varlink-raw --no-nul --stall 9 '$SOCK' '' & done; wait" &
 flood=$!
-for _ in $(seq 100); do grep -q "refused a connection: 64 open from its principal" "$DLOG" && break; sleep 0.05; done
-ok "a container's 65th open connection is refused" grep -q "refused a connection: 64 open from its principal" "$DLOG"
+wait_for "the daemon to hold the flooding container's 64 connections" 30 holds_clients 64
+wait_for "a container's 65th open connection to be refused" 30 flood_refused
 out=$(tenant 300000 sh -c "$REQ '$D/img' '$FS/dst' && echo GRANTED" 2>&1)
 like "  ... while another container is served" "$out" "GRANTED"
+ok "  ... (the flood's 64 connections were still open meanwhile)" holds_clients 64
+pkill -f "varlink-raw --no-nul --stall 9 $SOCK"
 wait $flood
 is "  ... no fd leaked once they are gone" "$(wait_fds "$fds0")" "$fds0"
 
@@ -304,10 +316,10 @@ chmod 755 "$REG"
 
 # A tenant cannot enter another tenant's user namespace: its /proc/PID/ns
 # is not even open to it, and setns needs CAP_SYS_ADMIN over the target.
-tenant 300000 sleep 5 &
+userns-run --map-root 300000 --mountns --pidfile "$SM_TMP/other.pid" -- sleep 5 &
 other=$!
-sleep 0.3
-opid=$(pgrep -n -P "$other" sleep || echo "$other")
+wait_for "the other tenant's namespace (its pid file)" 30 test -s "$SM_TMP/other.pid"
+opid=$(cat "$SM_TMP/other.pid")
 out=$(tenant 200000 nsenter --user --target "$opid" true 2>&1; echo "rc=$?")
 like "a tenant cannot join another tenant's user namespace" "$out" "Permission denied.*rc=1"
 kill "$other" 2>/dev/null

@@ -93,11 +93,8 @@ ok "the log has an allowed decision with who and what" \
 
 # Socket activation: LISTEN_FDS/LISTEN_PID, fd 3.
 daemon_stop
-varlink-raw --listen "$SOCK" "$SM_BUILD/bin/shiftmountd" --registry "$REG" --subuid "$SUBUID" \
-	--subgid "$SUBUID" --config /dev/null 2>>"$DLOG" &
-DPID=$!
-at_exit "kill $DPID 2>/dev/null"
-for _ in $(seq 100); do daemon_alive && break; sleep 0.05; done
+run_daemon varlink-raw --listen "$SOCK" "$SM_BUILD/bin/shiftmountd" --registry "$REG" \
+	--subuid "$SUBUID" --subgid "$SUBUID" --config /dev/null
 tenant 200000 sh -c "shiftmount request --name group '$FS/dst' && touch '$FS/dst/activated'"
 is "socket-activated daemon serves a request" "$(owner "$D/group/activated")" "100000:100000"
 ok "socket activation logged" grep -q "listening on the socket-activated fd" "$DLOG"

@@ -6,6 +6,7 @@
 #   daemon_prepare [MB]     scratch tmpfs in $FS, registry, subuid; no daemon
 #   daemon_setup            daemon_prepare, then start_daemon
 #   start_daemon [WRAP...]  shiftmountd (run under WRAP, e.g. enosys openat2 --)
+#   run_daemon CMD...       CMD (a shiftmountd command line), ready when it says so
 #   tenant_request FILE SRC-ARGS... DST  a tenant's request, see REQUEST_TRY
 #   tenant HOSTROOT CMD...  run CMD as root of a fresh user+mount namespace
 #   refused DESC REGEX CMD... CMD must fail, its output match REGEX, and
@@ -43,19 +44,35 @@ daemon_setup() {
 }
 
 start_daemon() { # [WRAPPER...]
-	local n
-	n=$(grep -c "listening on" "$DLOG" 2>/dev/null)
-	"$@" shiftmountd --socket "$SOCK" --registry "$REG" --subuid "$SUBUID" --subgid "$SUBGID" \
-		--config /dev/null 2>>"$DLOG" &
+	run_daemon "$@" shiftmountd --socket "$SOCK" --registry "$REG" --subuid "$SUBUID" \
+		--subgid "$SUBGID" --config /dev/null
+}
+
+# Run CMD... (a shiftmountd command line, last its own options) in the
+# background as $DPID, and wait until the daemon says it is ready.
+run_daemon() { # CMD...
+	local ready=$SM_TMP/ready.$$.$RANDOM rfd line=
+	mkfifo "$ready" || { echo "Bail out! mkfifo $ready"; exit 1; }
+	# The daemon says itself when it listens (--ready-fd): it is the only
+	# writer of the fifo, so end of file without READY=1 means it exited.
+	"$@" --ready-fd 9 9>"$ready" 2>>"$DLOG" &
 	DPID=$!
 	at_exit "kill -CONT $DPID 2>/dev/null; kill $DPID 2>/dev/null; wait $DPID 2>/dev/null"
-	# Listening, not merely a socket file: a killed daemon leaves a stale one.
-	for _ in $(seq 100); do
-		[ "$(grep -c "listening on" "$DLOG" 2>/dev/null)" -gt "${n:-0}" ] && break
-		kill -0 "$DPID" 2>/dev/null || break
-		sleep 0.05
-	done
-	daemon_alive || { echo "Bail out! shiftmountd did not start"; cat "$DLOG"; exit 1; }
+	exec {rfd}<"$ready" # lets the daemon's open of the write end go on
+	read -r -t 60 -u "$rfd" line
+	exec {rfd}<&-
+	rm -f "$ready"
+	if [ "$line" != READY=1 ]; then
+		if kill -0 "$DPID" 2>/dev/null; then
+			echo "Bail out! shiftmountd did not say READY=1 within 60 s"
+		else
+			wait "$DPID"
+			echo "Bail out! shiftmountd exited (status $?) before it was ready"
+		fi
+		sed 's/^/# /' "$DLOG"
+		exit 1
+	fi
+	daemon_alive || { echo "Bail out! shiftmountd said it was ready but does not answer"; sed 's/^/# /' "$DLOG"; exit 1; }
 }
 
 daemon_alive() {
@@ -64,26 +81,32 @@ daemon_alive() {
 }
 
 daemon_fds() { ls "/proc/$DPID/fd" 2>/dev/null | wc -l; }
+daemon_sockets() { ls -l "/proc/$DPID/fd" 2>/dev/null | grep -c 'socket:'; }
+
+# The daemon holds at least N client connections (its sockets besides the
+# listening one): proof that a misbehaving client is in place.
+holds_clients() { [ $(($(daemon_sockets) - 1)) -ge "$1" ]; }
+daemon_idle() { [ "$(daemon_sockets)" -le 1 ]; }
+daemon_fds_are() { [ "$(daemon_fds)" = "$1" ]; }
+mountinfo_sig_is() { [ "$(mountinfo_sig)" = "$1" ]; }
 
 # The fd count once the last client's connection is closed (the listening
-# socket is the daemon's only socket then).
+# socket is the daemon's only socket then).  Past the deadline it prints a
+# word, not a count, so that the fd check it is the baseline of fails
+# saying why.
 idle_fds() {
-	for _ in $(seq 150); do
-		[ "$(ls -l "/proc/$DPID/fd" | grep -c 'socket:')" -le 1 ] && break
-		sleep 0.02
-	done
-	daemon_fds
+	if poll 30 daemon_idle; then
+		daemon_fds
+	else
+		echo "not-idle:$(($(daemon_sockets) - 1))-connections-still-open-after-30s"
+	fi
 }
 
-# Wait for the daemon to see the last client go: its fd count settles.
+# The daemon's fd count once it is WANT again (clients gone, workers
+# reaped), or what it still is after the deadline, for the check to show.
 wait_fds() { # WANT
-	local n
-	for _ in $(seq 60); do
-		n=$(daemon_fds)
-		[ "$n" = "$1" ] && break
-		sleep 0.05
-	done
-	echo "$n"
+	poll 30 daemon_fds_are "$1"
+	daemon_fds
 }
 
 # Root of a fresh user + mount namespace mapped at HOSTROOT; CMD runs with
@@ -124,12 +147,11 @@ refused() { # DESC REGEX CMD...
 	rc=$?
 	sig1=$(mountinfo_sig)
 	# A read of mountinfo while a tenant's namespace is torn down may miss
-	# a line; what the daemon left behind would stay.
-	for _ in $(seq 20); do
-		[ "$sig0" = "$sig1" ] && break
-		sleep 0.05
+	# a line; what the daemon left behind would stay past the deadline.
+	if [ "$sig0" != "$sig1" ]; then
+		poll 10 mountinfo_sig_is "$sig0"
 		sig1=$(mountinfo_sig)
-	done
+	fi
 	fds1=$(wait_fds "$fds0")
 	if [ $rc != 0 ] && [[ $out =~ $re ]]; then _tap 0 "$desc: refused, says why"; else
 		_tap 1 "$desc: refused, says why"

@@ -13,7 +13,7 @@ M=$SM_TMP/mnt
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$DPID/status"; }
 # Warm up (first fork, first allocations), then take the baseline.
 tenant 1000000 shiftmount request --name img "$FS/dst"
-fds0=$(wait_fds "$(daemon_fds)")
+fds0=$(idle_fds)
 rss0=$(rss)
 
 # One round: 20 tenants, 10 requests each at once; prints how many of the

@@ -56,7 +56,7 @@ refused "Mount: the origin as a parameter" 'parameter \\"origin\\" is not accept
 	T varlink-raw "$SOCK" "$MOUNT"'{"name":"x","origin":0}}'
 
 # Truncated for good: the connection ends in the middle of a message.
-fds0=$(daemon_fds)
+fds0=$(idle_fds)
 out=$(varlink-raw --no-nul "$SOCK" '{"method":"org.varlink.service.GetI'; echo "rc=$?")
 is "message cut off by the end of the connection: no answer" "$out" "rc=3"
 ok "  ... and the daemon logged it" grep -q "connection closed in the middle of a message" "$DLOG"
@@ -65,7 +65,7 @@ is "  ... no fd leaked" "$(wait_fds "$fds0")" "$fds0"
 # A client that sends a valid request and exits before the answer: its pid
 # may be reused, its pidfd may not.  Nothing may be left, whichever of the
 # two (answer, exit) comes first.
-fds0=$(daemon_fds)
+fds0=$(idle_fds)
 sig0=$(mountinfo_sig)
 for i in 1 2 3 4 5; do
 	tenant 200000 varlink-raw --exit --fd "opath:$D/open" "$SOCK" "$MOUNT"'{"fd":0,"path":"'"$D/open"'"}}'
@@ -76,22 +76,26 @@ ok "clients gone before the answer: daemon still answers" daemon_alive
 # Deterministically: the process that connected has exited (its pid may
 # be reused by now) when its child sends the request on the inherited
 # connection.  The pidfd from SO_PEERPIDFD says the connector is gone.
-mkdir -m 1777 "$SM_TMP/pub"
+# (The pipe to cat ends when the orphaned child, which holds it too, has
+# its answer and exits.)
 refused "the connecting process exited before its request (pid reuse)" \
 	"PermissionDenied.*the caller exited" \
-	T sh -c "varlink-raw --orphan --fd 'opath:$D/open' '$SOCK' '$MOUNT{\"fd\":0,\"path\":\"$D/open\"}}' \
-		>'$SM_TMP/pub/orphan.out' 2>&1; sleep 1; cat '$SM_TMP/pub/orphan.out'; exit 1"
+	T sh -c "varlink-raw --greet --orphan --fd 'opath:$D/open' '$SOCK' '$MOUNT{\"fd\":0,\"path\":\"$D/open\"}}' \
+		2>&1 | cat; exit 1"
 
 # Pipelined calls on one connection are answered in order.
 out=$(printf '{"method":"org.varlink.service.GetInfo"}\0{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"org.varlink.service"}}\0' |
 	varlink-raw --no-nul "$SOCK" -)
 like "first of two pipelined calls answered" "$out" '"product":"shiftmountd"'
 
-# A silent client holds only its own connection; others are served.
+# A silent client holds only its own connection; others are served.  (Its
+# silence is the thing under test.)
+fds0=$(idle_fds)
 varlink-raw --no-nul --stall 3 "$SOCK" '{"method":' &
 staller=$!
-sleep 0.2
+wait_for "the daemon to hold the stalled client's connection" 30 holds_clients 1
 ok "a stalled client (half a message, then silence) does not block others" daemon_alive
+ok "  ... (the stalled client was still connected meanwhile)" kill -0 $staller
 kill $staller
 wait $staller 2>/dev/null
 

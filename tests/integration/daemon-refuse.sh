@@ -103,8 +103,7 @@ if command -v bindfs >/dev/null && mkdir -p "$D/fuse" &&
 	bindfs -f -o allow_other "$D/open" "$D/hang" 2>/dev/null &
 	fusepid=$!
 	at_exit "umount -l '$D/hang'"
-	for _ in $(seq 100); do grep -q " $D/hang " /proc/self/mountinfo && break; sleep 0.05; done
-	if grep -q " $D/hang " /proc/self/mountinfo; then
+	if poll 30 grep -q " $D/hang " /proc/self/mountinfo; then
 		kill -STOP "$fusepid"
 		at_exit "kill -CONT $fusepid"
 		refused "a FUSE server that never answers" "inspecting the source timed out" \
@@ -121,16 +120,18 @@ fi
 # file after a chmod); every later request is refused.
 marked_dir "$D/shared" --origin 100000
 mkdir -m 1777 "$SM_TMP/sync"
+mkfifo -m 666 "$SM_TMP/sync/unmarked"
 tenant 200000 sh -c "
 	$REQ '$D/shared' '$FS/dst' || exit 1
 	touch '$SM_TMP/sync/mounted'
-	for i in \$(seq 200); do [ -e '$SM_TMP/sync/unmarked' ] && break; sleep 0.05; done
+	read -r _ <'$SM_TMP/sync/unmarked'
 	touch '$FS/dst/after-unmark' && echo WROTE
 	$REQ '$D/shared' '$FS/dst'; echo rc=\$?" >"$SM_TMP/unmark.out" 2>&1 &
 bg=$!
-for _ in $(seq 200); do [ -e "$SM_TMP/sync/mounted" ] && break; sleep 0.05; done
+wait_for "the tenant's mount before the unmark" 30 test -e "$SM_TMP/sync/mounted"
 ok "unmark while a tenant has it mounted" shiftmount unmark "$D/shared"
-touch "$SM_TMP/sync/unmarked"
+# The fifo the tenant waits on (bounded: a tenant that failed never opens it).
+timeout 30 sh -c 'echo go >"$1"' _ "$SM_TMP/sync/unmarked"
 wait $bg
 out=$(cat "$SM_TMP/unmark.out")
 like "unmark while mounted: the existing mount keeps working" "$out" "WROTE"

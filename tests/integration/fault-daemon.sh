@@ -26,7 +26,7 @@ start_daemon
 out=$(img_request first)
 like "a request is served" "$out" "rc=0"
 is "the tenant's file lands at the origin on disk" "$(owner "$FS/img/first" 2>&1)" "100000:100000"
-fds0=$(wait_fds "$(daemon_fds)")
+fds0=$(idle_fds)
 
 # 1. The daemon dies with the request pending.
 sig=$(local_mounts)
@@ -50,7 +50,7 @@ start_daemon
 out=$(img_request again)
 like "restarted on the same socket: a request is served again" "$out" "rc=0"
 is "restarted: the owner on disk is right" "$(owner "$FS/img/again" 2>&1)" "100000:100000"
-fds0=$(wait_fds "$(daemon_fds)")
+fds0=$(idle_fds)
 
 # 2. The tenant's namespace empties while its request is pending.
 sig=$(local_mounts)
