@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Id-map algebra; see include/shiftmount/idmap.h and docs/architecture.md (the library, "idmap").
- */
+/* Id-map algebra; see include/shiftmount/idmap.h and docs/architecture.md. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>

@@ -47,6 +47,19 @@ static void request(struct sm_plan_request *q, int srcfd)
 	q->backend = SM_BACKEND_KERNEL;
 }
 
+/* The same with the map of issue 12's trap, b:100000:0:65536. */
+static void map_request(struct sm_plan_request *q, int srcfd)
+{
+	static struct sm_idmap u, g;
+	struct sm_error err;
+	sm_idmap_init(&u);
+	sm_idmap_init(&g);
+	sm_idmap_parse_spec("b:100000:0:65536", &u, &g, &err);
+	request(q, srcfd);
+	q->map_uid = &u;
+	q->map_gid = &g;
+}
+
 static void explicit_maps(int srcfd)
 {
 	struct sm_plan_request q;
@@ -214,18 +227,11 @@ static void origins(int srcfd)
 
 static void warnings(int root_owned, int origin_owned, int gid_only)
 {
-	static struct sm_idmap u, g;
-	struct sm_error err;
 	struct sm_plan_request q;
 	struct sm_plan_error e;
 	struct sm_plan *p = NULL;
 
-	sm_idmap_init(&u);
-	sm_idmap_init(&g);
-	sm_idmap_parse_spec("b:100000:0:65536", &u, &g, &err);
-	request(&q, root_owned);
-	q.map_uid = &u;
-	q.map_gid = &g;
+	map_request(&q, root_owned);
 	is_int(sm_plan(&q, &p, &e), 0, "SRC owned 0:0, map from 100000: planned all the same");
 	if (p) {
 		is_int(p->has_warning, 1, "... with a warning");
@@ -242,17 +248,13 @@ static void warnings(int root_owned, int origin_owned, int gid_only)
 	free(p);
 	p = NULL;
 
-	request(&q, origin_owned);
-	q.map_uid = &u;
-	q.map_gid = &g;
+	map_request(&q, origin_owned);
 	sm_plan(&q, &p, &e);
 	is_int(p && !p->has_warning, 1, "SRC owned by the origin: no warning");
 	free(p);
 	p = NULL;
 
-	request(&q, gid_only);
-	q.map_uid = &u;
-	q.map_gid = &g;
+	map_request(&q, gid_only);
 	sm_plan(&q, &p, &e);
 	is_int(p && p->warning.outside == SM_GID, 1, "only SRC's group outside: the gid alone");
 	free(p);
@@ -272,18 +274,11 @@ static void warnings(int root_owned, int origin_owned, int gid_only)
 
 static void backend(int srcfd)
 {
-	static struct sm_idmap u, g;
-	struct sm_error err;
 	struct sm_plan_request q;
 	struct sm_plan_error e;
 	struct sm_plan *p = NULL;
 
-	sm_idmap_init(&u);
-	sm_idmap_init(&g);
-	sm_idmap_parse_spec("b:100000:0:65536", &u, &g, &err);
-	request(&q, srcfd);
-	q.map_uid = &u;
-	q.map_gid = &g;
+	map_request(&q, srcfd);
 	q.backend = SM_BACKEND_FUSE;
 	sm_plan(&q, &p, &e);
 	is_int(p && p->backend == SM_BACKEND_FUSE && p->requested == SM_BACKEND_FUSE, 1,
