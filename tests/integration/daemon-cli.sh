@@ -7,6 +7,11 @@ D=$FS/data
 marked_dir "$D/g" --origin 100000
 
 ok "shiftmountd --help" shiftmountd --help
+for fd in 2 7 x; do
+	out=$(shiftmountd --socket "$SM_TMP/r.sock" --ready-fd $fd 2>&1; echo "rc=$?")
+	like "shiftmountd --ready-fd $fd (not an open fd of 3 or above): exit 2, says why" "$out" "ready-fd.*rc=2"
+	ok "  ... and it did not listen" test ! -e "$SM_TMP/r.sock"
+done
 out=$(shiftmountd --bogus 2>&1; echo "rc=$?")
 like "shiftmountd with an unknown option: exit 2" "$out" "rc=2"
 out=$(shiftmountd --socket "$SM_TMP/x.sock" extra 2>&1; echo "rc=$?")
