@@ -161,8 +161,8 @@ static void answer_tmpfile(int devfd, const struct fuse_in_header *in, size_t le
 	if (len < sizeof(*in) + sizeof(*arg))
 		r = -EINVAL;
 	else
-		r = tmpfile_make(node_of(in->nodeid), in, arg->umask, (int)arg->flags,
-				 arg->mode, &e, &fi);
+		r = tmpfile_make(node_of(in->nodeid), in, arg->umask, (int)arg->flags, arg->mode,
+				 &e, &fi);
 	if (r < 0) {
 		out.error = r;
 		out.len = sizeof(out);
