@@ -21,14 +21,21 @@ static const struct verb {
 	{"audit", verb_audit, "list what tenants left that is dangerous on the host"},
 };
 
+/* "shiftmount: PREFIX" and the message, one line on stderr. */
+__attribute__((format(printf, 2, 0))) static void say(const char *prefix, const char *fmt,
+						      va_list ap)
+{
+	fprintf(stderr, "shiftmount: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int usage_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("shiftmount: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EXIT_USAGE;
 }
 
@@ -60,11 +67,9 @@ int parse_id_option(const char *opt, const char *s, uint32_t *ret)
 void warning(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("shiftmount: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void verbose(const char *fmt, ...)
@@ -72,11 +77,9 @@ void verbose(const char *fmt, ...)
 	va_list ap;
 	if (!cli_verbose)
 		return;
-	fputs("shiftmount: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static void usage(FILE *f)

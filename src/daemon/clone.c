@@ -60,6 +60,17 @@ static int same_mark(const struct sm_mark *a, const struct sm_mark *b)
 	return 1;
 }
 
+/* The mount table of the namespace the task is in now, through the procfs
+ * opened before any namespace of the caller's was joined. */
+static FILE *open_mountinfo(int procfd)
+{
+	int fd = openat(procfd, "mountinfo", O_RDONLY | O_CLOEXEC);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
+	if (!f)
+		sm_closep(&fd);
+	return f;
+}
+
 /* One submount of a recursive clone: reachable (not covered), not FUSE,
  * and marked exactly like the top. */
 static int submount_ok(const char *mp, int mnt_id, const struct sm_mark *top)
@@ -93,12 +104,9 @@ static int check_submounts(int procfd, const struct sm_mark *top, char *what, si
 	struct statx root;
 	if (statx(AT_FDCWD, "/", 0, STATX_MNT_ID, &root) < 0)
 		return -errno;
-	int fd = openat(procfd, "mountinfo", O_RDONLY | O_CLOEXEC);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
-	if (!f) {
-		sm_closep(&fd);
+	FILE *f = open_mountinfo(procfd);
+	if (!f)
 		return -EIO;
-	}
 	char *line = NULL;
 	size_t cap = 0;
 	int r = 0;
@@ -145,12 +153,9 @@ static int check_no_submounts(int procfd, int src_fd, char *what, size_t len)
 		return -EIO;
 	src[n] = '\0';
 	size_t sl = strcmp(src, "/") ? (size_t)n : 0; /* "/" prefixes every path */
-	int fd = openat(procfd, "mountinfo", O_RDONLY | O_CLOEXEC);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
-	if (!f) {
-		sm_closep(&fd);
+	FILE *f = open_mountinfo(procfd);
+	if (!f)
 		return -EIO;
-	}
 	char *line = NULL;
 	size_t cap = 0;
 	int r = 0;
