@@ -143,6 +143,7 @@ refused() { # DESC REGEX CMD...
 	shift 2
 	fds0=$(idle_fds)
 	sig0=$(mountinfo_sig)
+	cut -d' ' -f1,2,5,6 /proc/self/mountinfo | sort >"$SM_TMP/refused.mi0"
 	out=$("$@" 2>&1)
 	rc=$?
 	sig1=$(mountinfo_sig)
@@ -161,6 +162,11 @@ refused() { # DESC REGEX CMD...
 	fi
 	if [[ $out == *MOUNTINFO-CHANGED* ]] || [ "$sig0" != "$sig1" ]; then
 		_tap 1 "$desc: nothing mounted"
+		# Which table changed, and how: the tenant's (it printed
+		# MOUNTINFO-CHANGED) or the test's own (the diff below).
+		[[ $out == *MOUNTINFO-CHANGED* ]] && echo "#   the tenant's mount table changed"
+		cut -d' ' -f1,2,5,6 /proc/self/mountinfo | sort | diff "$SM_TMP/refused.mi0" - |
+			sed 's/^/#   host: /' | head -n 8
 	else
 		_tap 0 "$desc: nothing mounted"
 	fi
