@@ -31,22 +31,6 @@
 #include "missing-syscall.h"
 #include "util.h"
 
-/* Mountinfo's octal escapes (\040 and the like), in place. */
-static void unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
 static int same_mark(const struct sm_mark *a, const struct sm_mark *b)
 {
 	if (a->origin_uid != b->origin_uid || a->origin_gid != b->origin_gid ||
@@ -119,7 +103,7 @@ static int check_submounts(int procfd, const struct sm_mark *top, char *what, si
 		}
 		if ((uint64_t)id == root.stx_mnt_id)
 			continue;
-		unescape(mp);
+		sm_mountinfo_unescape(mp);
 		/* A FUSE server may never answer: refuse it untouched. */
 		const char *sep = strstr(line, " - ");
 		int fuse = sep && !strncmp(sep + 3, "fuse", 4);
@@ -168,7 +152,7 @@ static int check_no_submounts(int procfd, int src_fd, char *what, size_t len)
 		}
 		if ((uint64_t)parent != sx.stx_mnt_id || (uint64_t)id == sx.stx_mnt_id)
 			continue;
-		unescape(mp);
+		sm_mountinfo_unescape(mp);
 		if (!strncmp(mp, src, sl) && (mp[sl] == '/' || mp[sl] == '\0')) {
 			snprintf(what, len, "%.200s", mp);
 			r = -SUBMOUNT_UNCOVERED;
