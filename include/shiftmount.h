@@ -10,6 +10,7 @@
 #ifndef SHIFTMOUNT_H
 #define SHIFTMOUNT_H
 
+#include "shiftmount/error.h"
 #include "shiftmount/idmap.h"
 #include "shiftmount/userns.h"
 #include "shiftmount/mount.h"

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "error.h"
 #include "proto.h"
 
 #ifdef __cplusplus
@@ -26,11 +27,12 @@ int sm_delegate_open_source(const char *src, struct sm_delegate_request *req, in
 /* Call io.shiftmount.Delegate.Mount.  With req->fd >= 0, `src_fd` is sent
  * as that fd (it must be index 0).  On success *ret_mntfd is the detached
  * shifted mount (O_CLOEXEC), *ret_reply (may be NULL) what the daemon made.
- * When the daemon answers with an error: -EREMOTEIO, `error` gets its name
- * and `why` its reason.  -ETIMEDOUT after `timeout_ms` without an answer. */
+ * When the daemon refuses: -EREMOTEIO, err->name the error's name and
+ * err->message its reason ("" when it gave none).  -ETIMEDOUT after
+ * `timeout_ms` without an answer; any failure fills *err (message
+ * "talking to shiftmountd: " and the errno's text). */
 int sm_delegate_mount(int sock, const struct sm_delegate_request *req, int src_fd, int timeout_ms,
-		      int *ret_mntfd, struct sm_delegate_reply *ret_reply, char *error,
-		      size_t error_len, char *why, size_t why_len);
+		      int *ret_mntfd, struct sm_delegate_reply *ret_reply, struct sm_error *err);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -47,14 +49,6 @@ enum sm_idkind {
 	SM_BOTH = SM_UID | SM_GID,
 };
 
-/* Why a parse or a validation failed, for the front ends to print:
- * `token` is the offending piece of input (cut to fit), `why` a static
- * sentence fragment such as "COUNT must be > 0". */
-struct sm_error {
-	char token[128];
-	const char *why;
-};
-
 void sm_idmap_init(struct sm_idmap *m);
 
 /* Append one extent (no validation; -E2BIG when full). */
@@ -62,7 +56,8 @@ int sm_idmap_add(struct sm_idmap *m, uint32_t inner, uint32_t outer, uint32_t co
 
 /* Check the kernel's rules: COUNT > 0, no id past SM_ID_MAX, no two extents
  * overlapping on the inner side nor on the outer side, at most
- * SM_IDMAP_MAX_EXTENTS extents, at least one.  -EINVAL and *err filled. */
+ * SM_IDMAP_MAX_EXTENTS extents, at least one.  -EINVAL and *err filled (a
+ * parser's error: its token names the extent, its why the rule). */
 int sm_idmap_validate(const struct sm_idmap *m, struct sm_error *err);
 
 /* Parse a --map SPEC: entries "[u:|g:|b:]DISK:HOST:COUNT" separated by

@@ -6,8 +6,10 @@
  * turns that into a checked plan (the maps, the backend, the flags) or a
  * clear error, and sm_plan_mount() makes the mount the plan says.
  *
- * The library does not print: errors and warnings come back as text for the
- * front end to print, spelt with the option names the front end gives.
+ * The library does not print: errors (struct sm_error, error.h: bad_input
+ * for a wrong request, else a failed operation with the errno's text) and
+ * warnings come back as text for the front end to print after its own
+ * prefix, spelt with the option names the front end gives.
  */
 #ifndef SHIFTMOUNT_PLAN_H
 #define SHIFTMOUNT_PLAN_H
@@ -68,15 +70,6 @@ struct sm_plan_request {
 	struct sm_plan_names names;
 };
 
-/* What sm_plan() or sm_plan_mount() could not do, for the front end to print
- * after its own prefix ("shiftmount: "): `message` is whole (with the errno's
- * text where an operation failed), `hint` empty or a suggestion. */
-struct sm_plan_error {
-	int bad_input; /* 1: the request was wrong (usage); 0: an operation failed */
-	char message[PATH_MAX + 384];
-	char hint[384];
-};
-
 /* SRC's own owner (on disk) lies outside the plan's map: through the mount
  * SRC belongs to nobody, and creating in it fails with EACCES.  Not an
  * error: the mount works, but rarely as meant. */
@@ -116,8 +109,7 @@ void sm_plan_request_init(struct sm_plan_request *req);
  * map validated, ORIGIN+RANGE-1 kept within SM_ID_MAX, the backend chosen
  * (auto probes SRC), and SRC's owner checked against the maps.  0 and
  * *ret_plan (malloc()ed; free() it), or -errno and *err filled. */
-int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan,
-	    struct sm_plan_error *err);
+int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan, struct sm_error *err);
 
 /* Make the planned mount of `src_fd` (named `src`) at `dst`: on the kernel
  * backend a user namespace carrying the maps, a detached idmapped clone, and
@@ -126,7 +118,7 @@ int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan,
  * backend shiftfs-fuse started for the paths.  0, or -errno and *err
  * filled (its own message from shiftfs-fuse went to stderr). */
 int sm_plan_mount(const struct sm_plan *plan, int src_fd, const char *src, int dst_fd,
-		  const char *dst, struct sm_plan_error *err);
+		  const char *dst, struct sm_error *err);
 
 #ifdef __cplusplus
 }

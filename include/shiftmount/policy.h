@@ -45,11 +45,11 @@ enum sm_policy_verdict {
  * creator's own (unshare -r). */
 int sm_policy_subid_owner(const struct sm_policy_input *in, char *owner, size_t len);
 
-/* Decide.  On refusal `reason` (always NUL-terminated when len > 0) says
- * why in one sentence fragment.  On SM_POLICY_ALLOW and when ret_uid/ret_gid
- * are not NULL, they get the mount's maps (disk -> host, the one formula
- * with the mark's origin and range). */
-enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, char *reason, size_t len,
+/* Decide.  On refusal err->message (err may be NULL) says why in one
+ * sentence fragment, err->code is ENODATA (not marked) or EPERM.  On SM_POLICY_ALLOW and when
+ * ret_uid/ret_gid are not NULL, they get the mount's maps (disk -> host, the one formula with the
+ * mark's origin and range). */
+enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, struct sm_error *err,
 				       struct sm_idmap *ret_uid, struct sm_idmap *ret_gid);
 
 #ifdef __cplusplus

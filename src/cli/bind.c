@@ -208,15 +208,6 @@ static int open_path(const char *what, const char *path, int *ret)
 	return 0;
 }
 
-/* The library's error after our prefix; an exit status. */
-static int plan_error(const struct sm_plan_error *e)
-{
-	fprintf(stderr, "shiftmount: %s\n", e->message);
-	if (e->hint[0])
-		fprintf(stderr, "  hint: %s\n", e->hint);
-	return e->bad_input ? EXIT_USAGE : EXIT_FAILED;
-}
-
 static void verbose_plan(const struct sm_plan *p)
 {
 	char buf[SM_IDMAP_MAX_EXTENTS * 40];
@@ -262,13 +253,13 @@ int verb_bind(int argc, char **argv)
 		a->req.map_gid = &a->map_gid;
 	}
 	_cleanup_free_ struct sm_plan *plan = NULL;
-	struct sm_plan_error err;
+	struct sm_error err;
 	if (sm_plan(&a->req, &plan, &err) < 0)
-		return plan_error(&err);
+		return report_error(&err);
 	verbose_plan(plan);
 
 	if (sm_plan_mount(plan, srcfd, a->src, dstfd, a->dst, &err) < 0)
-		return plan_error(&err);
+		return report_error(&err);
 	verbose("%s shifted on %s (%s)", a->src, a->dst,
 		plan->backend == SM_BACKEND_FUSE ? "FUSE backend, shiftfs-fuse"
 						 : "kernel idmapped mount");

@@ -41,6 +41,11 @@ int op_error(int err, const char *hint, const char *fmt, ...) __attribute__((for
  * `--map: "b:0:100000:0": COUNT must be > 0`; returns EXIT_USAGE. */
 int map_error(const char *option, const struct sm_error *err);
 
+/* The library's error after our prefix ("shiftmount: MESSAGE", then
+ * "  hint: HINT" when there is one); EXIT_USAGE for bad input, else
+ * EXIT_FAILED. */
+int report_error(const struct sm_error *e);
+
 /* An id option's value (--origin N, --range N, ...): 0 and *ret set, or the
  * contract's message `OPT: "S": must be a number from 0 to 4294967294` and
  * EXIT_USAGE. */

@@ -54,7 +54,19 @@ int op_error(int err, const char *hint, const char *fmt, ...)
 
 int map_error(const char *option, const struct sm_error *err)
 {
-	return usage_error("%s: \"%s\": %s", option, err->token, err->why ? err->why : "invalid");
+	if (!err->bad_input) {
+		fprintf(stderr, "shiftmount: %s: %s\n", option, err->message);
+		return EXIT_FAILED;
+	}
+	return usage_error("%s: %s", option, err->message);
+}
+
+int report_error(const struct sm_error *e)
+{
+	fprintf(stderr, "shiftmount: %s\n", e->message);
+	if (e->hint[0])
+		fprintf(stderr, "  hint: %s\n", e->hint);
+	return e->bad_input ? EXIT_USAGE : EXIT_FAILED;
 }
 
 int parse_id_option(const char *opt, const char *s, uint32_t *ret)

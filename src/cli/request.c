@@ -67,17 +67,18 @@ static int do_request(const char *sockpath, struct sm_delegate_request *req, int
 				sm_delegate_socket_path(sockpath));
 	_cleanup_close_ int mntfd = -EBADF;
 	struct sm_delegate_reply rep;
-	char error[256], why[1024];
-	r = sm_delegate_mount(sock, req, srcfd, 30000, &mntfd, &rep, error, sizeof(error), why,
-			      sizeof(why));
+	struct sm_error err;
+	r = sm_delegate_mount(sock, req, srcfd, 30000, &mntfd, &rep, &err);
 	if (r == -EREMOTEIO) {
-		const char *e = strrchr(error, '.');
+		const char *e = strrchr(err.name, '.');
 		fprintf(stderr, "shiftmount: request %s: refused: %s (%s)\n", what,
-			why[0] ? why : "no reason given", e ? e + 1 : error);
+			err.message[0] ? err.message : "no reason given", e ? e + 1 : err.name);
 		return EXIT_FAILED;
 	}
-	if (r < 0)
-		return op_error(r, NULL, "request %s: talking to shiftmountd", what);
+	if (r < 0) {
+		fprintf(stderr, "shiftmount: request %s: %s\n", what, err.message);
+		return EXIT_FAILED;
+	}
 	rep.uid_map[strcspn(rep.uid_map, "\n")] = '\0';
 	verbose("request %s: origin %u:%u range %u, uid map \"%s\"", what, rep.origin_uid,
 		rep.origin_gid, rep.range, rep.uid_map);

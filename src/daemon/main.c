@@ -301,10 +301,22 @@ static void send_protocol_error(int fd, const char *reason)
  * gets its connection closed instead of holding up the loop. */
 static int answer(int fd, json_object *msg, int *fds, unsigned nfds)
 {
+	/* What a reply that could not be built (out of memory) becomes: made
+	 * without allocating, so that the client hears an error rather than
+	 * waiting for its timeout. */
+	static const char no_memory[] = "{\"error\":\"" ERR_PROTOCOL "\",\"parameters\":"
+					"{\"reason\":\"out of memory\"}}";
 	int out = -EBADF, oneway = 0, r = 0;
 	json_object *reply = varlink_dispatch(fd, msg, fds, nfds, &out, &oneway);
 	if (reply && !oneway)
 		r = sm_proto_send(fd, reply, &out, out >= 0 ? 1 : 0);
+	else if (!reply && !oneway) {
+		log_msg("fd %d: out of memory building the reply", fd);
+		r = send(fd, no_memory, sizeof(no_memory), MSG_NOSIGNAL) ==
+				    (ssize_t)sizeof(no_memory)
+			    ? 0
+			    : sm_negerrno();
+	}
 	sm_closep(&out);
 	json_object_put(reply);
 	return r;
@@ -533,7 +545,7 @@ int main(int argc, char **argv)
 	}
 
 	struct sm_config cfg;
-	struct sm_error err = {.why = NULL};
+	struct sm_error err;
 	int cr = sm_config_load(config, &cfg, &err);
 	if (cr == -EINVAL) {
 		fprintf(stderr, "shiftmountd: %s: %s: %s\n", config, err.token,

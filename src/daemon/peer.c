@@ -21,11 +21,10 @@
 
 #define CAP_SYS_ADMIN_BIT 21
 
-static int fail(struct peer *p, int r, char *why, size_t len, const char *msg)
+static int fail(struct peer *p, int r, struct sm_error *err, const char *msg)
 {
-	snprintf(why, len, "%s: %s", msg, strerror(-r));
 	peer_release(p);
-	return r;
+	return sm_error_failed(err, r, "%s", msg);
 }
 
 int peer_alive(const struct peer *p)
@@ -57,7 +56,6 @@ static int read_cap_sys_admin(int procfd)
 static int read_map(int procfd, const char *file, struct sm_idmap *ret)
 {
 	_cleanup_free_ char *text = NULL;
-	struct sm_error err;
 	int r = sm_read_file_at(procfd, file, 64 * 1024, &text, NULL);
 	if (r < 0)
 		return r;
@@ -65,10 +63,10 @@ static int read_map(int procfd, const char *file, struct sm_idmap *ret)
 		sm_idmap_init(ret);
 		return 0;
 	}
-	return sm_idmap_parse_proc(text, ret, &err);
+	return sm_idmap_parse_proc(text, ret, NULL);
 }
 
-int peer_identify(int sock, struct peer *p, char *why, size_t len)
+int peer_identify(int sock, struct peer *p, struct sm_error *err)
 {
 	struct ucred cred;
 	socklen_t sl = sizeof(cred);
@@ -77,66 +75,66 @@ int peer_identify(int sock, struct peer *p, char *why, size_t len)
 	*p = (struct peer){
 		.pidfd = -EBADF, .procfd = -EBADF, .userns_fd = -EBADF, .mntns_fd = -EBADF};
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &sl) < 0)
-		return fail(p, sm_negerrno(), why, len, "SO_PEERCRED");
+		return fail(p, sm_negerrno(), err, "SO_PEERCRED");
 	p->pid = cred.pid;
 	p->uid = cred.uid;
 	p->gid = cred.gid;
 	if (p->pid <= 0)
-		return fail(p, -ESRCH, why, len, "the peer's pid is not visible to the daemon");
+		return fail(p, -ESRCH, err, "the peer's pid is not visible to the daemon");
 
 	sl = sizeof(p->pidfd);
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &p->pidfd, &sl) < 0)
-		return fail(p, sm_negerrno(), why, len, "SO_PEERPIDFD (Linux 6.5+) unavailable");
+		return fail(p, sm_negerrno(), err, "SO_PEERPIDFD (Linux 6.5+) unavailable");
 
 	char path[32];
 	snprintf(path, sizeof(path), "/proc/%d", (int)p->pid);
 	p->procfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (p->procfd < 0 || !peer_alive(p))
-		return fail(p, -ESRCH, why, len, "the caller exited");
+		return fail(p, -ESRCH, err, "the caller exited");
 
 	p->userns_fd = ioctl(p->pidfd, PIDFD_GET_USER_NAMESPACE, 0);
 	if (p->userns_fd < 0)
-		return fail(p, sm_negerrno(), why, len, "the caller's user namespace");
+		return fail(p, sm_negerrno(), err, "the caller's user namespace");
 	p->mntns_fd = ioctl(p->pidfd, PIDFD_GET_MNT_NAMESPACE, 0);
 	if (p->mntns_fd < 0)
-		return fail(p, sm_negerrno(), why, len, "the caller's mount namespace");
+		return fail(p, sm_negerrno(), err, "the caller's mount namespace");
 	(void)fcntl(p->userns_fd, F_SETFD, FD_CLOEXEC);
 	(void)fcntl(p->mntns_fd, F_SETFD, FD_CLOEXEC);
 
 	struct stat st;
 	if (fstat(p->userns_fd, &st) < 0)
-		return fail(p, sm_negerrno(), why, len, "fstat user namespace");
+		return fail(p, sm_negerrno(), err, "fstat user namespace");
 	p->userns_ino = st.st_ino;
 
 	r = sm_userns_is_initial(p->userns_fd);
 	if (r < 0)
-		return fail(p, r, why, len, "checking the caller's user namespace");
+		return fail(p, r, err, "checking the caller's user namespace");
 	p->userns_initial = r;
 
 	/* The maps and capabilities below must be those of the namespace
 	 * the pidfd gave: a process may unshare a new one meanwhile. */
 	_cleanup_close_ int nsfile = openat(p->procfd, "ns/user", O_RDONLY | O_CLOEXEC);
 	if (nsfile < 0)
-		return fail(p, -ESRCH, why, len, "the caller exited");
+		return fail(p, -ESRCH, err, "the caller exited");
 
 	r = read_cap_sys_admin(p->procfd);
 	if (r < 0)
-		return fail(p, r == -ESRCH ? r : -ESRCH, why, len, "reading the caller's status");
+		return fail(p, r == -ESRCH ? r : -ESRCH, err, "reading the caller's status");
 	p->cap_sys_admin = r;
 	r = read_map(p->procfd, "uid_map", &p->uid_map);
 	if (r >= 0)
 		r = read_map(p->procfd, "gid_map", &p->gid_map);
 	if (r < 0)
-		return fail(p, r, why, len, "reading the caller's id maps");
+		return fail(p, r, err, "reading the caller's id maps");
 
 	_cleanup_close_ int owner = ioctl(p->mntns_fd, NS_GET_USERNS);
 	p->mntns_owned = owner >= 0 && same_inode(owner, p->userns_fd);
 
 	_cleanup_close_ int nsfile2 = openat(p->procfd, "ns/user", O_RDONLY | O_CLOEXEC);
 	if (nsfile2 < 0 || !peer_alive(p))
-		return fail(p, -ESRCH, why, len, "the caller exited");
+		return fail(p, -ESRCH, err, "the caller exited");
 	if (!same_inode(nsfile, p->userns_fd) || !same_inode(nsfile2, p->userns_fd))
-		return fail(p, -EAGAIN, why, len, "the caller changed its user namespace");
+		return fail(p, -EAGAIN, err, "the caller changed its user namespace");
 	return 0;
 }
 

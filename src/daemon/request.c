@@ -31,19 +31,16 @@
 #include "missing-syscall.h"
 #include "util.h"
 
-struct outcome {
-	const char *error; /* NULL: allowed */
-	char reason[768];
-};
-
-__attribute__((format(printf, 3, 4))) static void refuse(struct outcome *o, const char *error,
+/* A refusal: the reply's error name and its reason (no errno text: the
+ * reason says what the caller can change). */
+__attribute__((format(printf, 3, 4))) static void refuse(struct sm_error *e, const char *name,
 							 const char *fmt, ...)
 {
 	va_list ap;
-	o->error = error;
 	va_start(ap, fmt);
-	vsnprintf(o->reason, sizeof(o->reason), fmt, ap);
+	sm_error_setv(e, EPERM, 0, 0, fmt, ap);
 	va_end(ap);
+	sm_error_name(e, name);
 }
 
 struct sender request_sender;
@@ -109,7 +106,7 @@ static int same_dir(int a, int b)
 
 /* By path: check the passed fd against the path the caller named. */
 static int source_by_path(const struct peer *p, const struct sm_delegate_request *req, int fd,
-			  struct outcome *o)
+			  struct sm_error *o)
 {
 	int fl = fcntl(fd, F_GETFL);
 	struct stat st;
@@ -160,7 +157,7 @@ static int source_by_path(const struct peer *p, const struct sm_delegate_request
 	return 0;
 }
 
-static int source_by_name(const char *name, int *ret_fd, struct outcome *o)
+static int source_by_name(const char *name, int *ret_fd, struct sm_error *o)
 {
 	_cleanup_free_ char *path = NULL;
 	struct stat st;
@@ -200,9 +197,9 @@ static int source_by_name(const char *name, int *ret_fd, struct outcome *o)
 	return 0;
 }
 
-static int read_mark(int fd, const char *what, int by_name, struct sm_mark *m, struct outcome *o)
+static int read_mark(int fd, const char *what, int by_name, struct sm_mark *m, struct sm_error *o)
 {
-	struct sm_error err = {.why = NULL};
+	struct sm_error err;
 	struct statfs sfs;
 	/* Only the kernel's own filesystems enforce that trusted.* comes from
 	 * init-namespace root: a FUSE server (which a tenant may run in its
@@ -242,7 +239,7 @@ static int read_mark(int fd, const char *what, int by_name, struct sm_mark *m, s
  * timeout, and the daemon's loop is held up for at most that long. */
 struct inspection {
 	int r;
-	struct outcome o;
+	struct sm_error o;
 	struct sm_mark mark;
 };
 
@@ -271,7 +268,7 @@ static int inspect_in_child(const struct peer *p, const struct sm_delegate_reque
 	if (pid < 0)
 		return sm_negerrno();
 	if (pid == 0) {
-		/* One write below PIPE_BUF: it arrives whole or not at all. */
+		/* The only writer: what the parent reads whole is all of it. */
 		static struct inspection x;
 		inspect(p, req, srcfd, &x);
 		_exit(write(wr, &x, sizeof(x)) == (ssize_t)sizeof(x) ? 0 : 1);
@@ -287,8 +284,17 @@ static int inspect_in_child(const struct peer *p, const struct sm_delegate_reque
 		return -ETIMEDOUT;
 	if (n < 0)
 		return sm_negerrno();
-	ssize_t got = read(rd, ret, sizeof(*ret));
-	return got == (ssize_t)sizeof(*ret) ? 0 : -EIO;
+	/* More than PIPE_BUF may come in pieces; the child's exit ends it. */
+	size_t got = 0;
+	while (got < sizeof(*ret)) {
+		ssize_t k = read(rd, (char *)ret + got, sizeof(*ret) - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	return got == sizeof(*ret) ? 0 : -EIO;
 }
 
 static void flags_text(unsigned f, char *buf, size_t len)
@@ -301,7 +307,7 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 {
 	static struct sm_delegate_request req;
 	const char *bad = NULL;
-	struct outcome o = {0};
+	struct sm_error o;
 	struct peer p;
 	char who[128] = "pid=? uid=?", what[PATH_MAX + 64] = "Mount";
 	_cleanup_close_ int src = -EBADF;
@@ -314,15 +320,16 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 	int r;
 
 	memset(&req, 0, sizeof(req));
+	sm_error_clear(&o);
 	for (unsigned i = 1; i < nfds; i++)
 		close(fds[i]);
 	if (nfds > 0)
 		src = fds[0];
 
-	r = peer_identify(sock, &p, o.reason, sizeof(o.reason));
+	r = peer_identify(sock, &p, &o);
 	if (r < 0) {
 		add_sender(who, sizeof(who), 0);
-		o.error = ERR_PERMISSION_DENIED;
+		sm_error_name(&o, ERR_PERMISSION_DENIED);
 		goto done;
 	}
 	peer_describe(&p, who, sizeof(who));
@@ -378,9 +385,8 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 		.subgid = &subgid,
 		.user_uid = user_uid,
 	};
-	char reason[512];
-	if (sm_policy_check(&in, reason, sizeof(reason), NULL, NULL) == SM_POLICY_DENIED) {
-		refuse(&o, ERR_PERMISSION_DENIED, "%s", reason);
+	if (sm_policy_check(&in, &o, NULL, NULL) == SM_POLICY_DENIED) {
+		sm_error_name(&o, ERR_PERMISSION_DENIED);
 		goto done;
 	}
 
@@ -415,12 +421,12 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 	mg = malloc(sizeof(*mg));
 	enum sm_policy_verdict v = SM_POLICY_DENIED;
 	if (mu && mg)
-		v = sm_policy_check(&in, reason, sizeof(reason), mu, mg);
+		v = sm_policy_check(&in, &o, mu, mg);
 	else
-		snprintf(reason, sizeof(reason), "out of memory");
+		refuse(&o, ERR_PERMISSION_DENIED, "out of memory");
 	if (v != SM_POLICY_ALLOW) {
-		refuse(&o, v == SM_POLICY_NOT_MARKED ? ERR_NOT_MARKED : ERR_PERMISSION_DENIED, "%s",
-		       reason);
+		sm_error_name(&o,
+			      v == SM_POLICY_NOT_MARKED ? ERR_NOT_MARKED : ERR_PERMISSION_DENIED);
 		goto done;
 	}
 
@@ -481,6 +487,12 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 				  mark.origin_gid, &ow) == 1)
 		snprintf(rep.warning, sizeof(rep.warning), "%.1000s",
 			 ow.text + strlen("warning: "));
+	json_object *reply = sm_varlink_reply(sm_delegate_reply_encode(&rep));
+	if (!reply) {
+		close(mntfd);
+		refuse(&o, ERR_MOUNT_FAILED, "out of memory");
+		goto done;
+	}
 	char ftext[64], mapline[128];
 	flags_text(flags, ftext, sizeof(ftext));
 	snprintf(mapline, sizeof(mapline), "%.100s", rep.uid_map);
@@ -490,22 +502,21 @@ json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nf
 		ftext);
 	peer_release(&p);
 	*ret_fd = mntfd;
-	return sm_varlink_reply(sm_delegate_reply_encode(&rep));
+	return reply;
 
 done:
-	log_msg("%s: %s: refused: %s", who, what, o.reason);
+	log_msg("%s: %s: refused: %s", who, what, o.message);
 	peer_release(&p);
-	if (!strcmp(o.error, "org.varlink.service.InvalidParameter")) {
-		json_object *ep = json_object_new_object();
-		json_object_object_add(ep, "parameter", json_object_new_string(bad ? bad : "?"));
-		json_object_object_add(ep, "reason", json_object_new_string(o.reason));
-		return sm_varlink_error(o.error, ep);
+	/* NULL when out of memory: the caller answers with its fallback. */
+	json_object *ep = json_object_new_object();
+	int failed = 0;
+	if (!strcmp(o.name, "org.varlink.service.InvalidParameter"))
+		failed = sm_json_add_string(ep, "parameter", bad ? bad : "?") < 0;
+	else if (!strcmp(o.name, ERR_NO_SUCH_NAME))
+		failed = sm_json_add_string(ep, "name", req.name) < 0;
+	if (failed || sm_json_add_string(ep, "reason", o.message) < 0) {
+		json_object_put(ep);
+		return NULL;
 	}
-	if (!strcmp(o.error, ERR_NO_SUCH_NAME)) {
-		json_object *ep = json_object_new_object();
-		json_object_object_add(ep, "name", json_object_new_string(req.name));
-		json_object_object_add(ep, "reason", json_object_new_string(o.reason));
-		return sm_varlink_error(o.error, ep);
-	}
-	return sm_varlink_error_reason(o.error, o.reason);
+	return sm_varlink_error(o.name, ep);
 }

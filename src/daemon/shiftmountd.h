@@ -41,9 +41,9 @@ struct peer {
 	struct sm_idmap uid_map, gid_map;
 };
 
-/* Identify the peer of a connected socket.  -errno with `why` set; the
+/* Identify the peer of a connected socket.  -errno with *err set; the
  * peer is released on failure. */
-int peer_identify(int sock, struct peer *p, char *why, size_t len);
+int peer_identify(int sock, struct peer *p, struct sm_error *err);
 /* 1 while the peer's process is still alive. */
 int peer_alive(const struct peer *p);
 void peer_release(struct peer *p);

@@ -69,29 +69,41 @@ static const char service_description[] =
 	"error PermissionDenied ()\n"
 	"error ExpectedMore ()\n";
 
+/* An error whose parameters are {key: value}; NULL when out of memory. */
 static json_object *error_with(const char *error, const char *key, const char *value)
 {
 	json_object *p = json_object_new_object();
-	if (p)
-		json_object_object_add(p, key, json_object_new_string(value));
+	if (sm_json_add_string(p, key, value) < 0) {
+		json_object_put(p);
+		return NULL;
+	}
 	return sm_varlink_error(error, p);
+}
+
+static int array_add_string(json_object *a, const char *s)
+{
+	json_object *v = json_object_new_string(s);
+	if (!a || !v || json_object_array_add(a, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static json_object *get_info(void)
 {
 	json_object *p = json_object_new_object(), *ifs = json_object_new_array();
-	if (!p || !ifs) {
-		json_object_put(p);
+	if (array_add_string(ifs, "org.varlink.service") < 0 ||
+	    array_add_string(ifs, SM_DELEGATE_INTERFACE) < 0 ||
+	    sm_json_add_string(p, "vendor", "shiftmount") < 0 ||
+	    sm_json_add_string(p, "product", "shiftmountd") < 0 ||
+	    sm_json_add_string(p, "version", SM_VERSION) < 0 ||
+	    sm_json_add_string(p, "url", "man:shiftmountd(8)") < 0 ||
+	    sm_json_add(p, "interfaces", steal_pointer(ifs)) < 0) {
 		json_object_put(ifs);
+		json_object_put(p);
 		return NULL;
 	}
-	json_object_object_add(p, "vendor", json_object_new_string("shiftmount"));
-	json_object_object_add(p, "product", json_object_new_string("shiftmountd"));
-	json_object_object_add(p, "version", json_object_new_string(SM_VERSION));
-	json_object_object_add(p, "url", json_object_new_string("man:shiftmountd(8)"));
-	json_object_array_add(ifs, json_object_new_string("org.varlink.service"));
-	json_object_array_add(ifs, json_object_new_string(SM_DELEGATE_INTERFACE));
-	json_object_object_add(p, "interfaces", ifs);
 	return sm_varlink_reply(p);
 }
 
@@ -109,8 +121,10 @@ static json_object *get_description(json_object *params)
 	if (!text)
 		return error_with("org.varlink.service.InterfaceNotFound", "interface", iface);
 	json_object *p = json_object_new_object();
-	if (p)
-		json_object_object_add(p, "description", json_object_new_string(text));
+	if (sm_json_add_string(p, "description", text) < 0) {
+		json_object_put(p);
+		return NULL;
+	}
 	return sm_varlink_reply(p);
 }
 
@@ -131,10 +145,12 @@ json_object *varlink_dispatch(int sock, json_object *msg, int *fds, unsigned nfd
 		close_all(fds, nfds);
 		log_msg("malformed call: bad member %s", bad ? bad : "?");
 		json_object *p = json_object_new_object();
-		json_object_object_add(
-			p, "reason",
-			json_object_new_string("not a Varlink call: bad or unknown member"));
-		json_object_object_add(p, "member", json_object_new_string(bad ? bad : "?"));
+		if (sm_json_add_string(p, "reason", "not a Varlink call: bad or unknown member") <
+			    0 ||
+		    sm_json_add_string(p, "member", bad ? bad : "?") < 0) {
+			json_object_put(p);
+			return NULL;
+		}
 		return sm_varlink_error(ERR_PROTOCOL, p);
 	}
 	*ret_oneway = call.oneway;

@@ -2,6 +2,7 @@
 /* /etc/shiftmount.conf: the site default origin the thread asked for ("a
  * default shift-origin under /etc which mount would consult"). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,11 +11,9 @@
 
 static int bad_line(struct sm_error *err, unsigned lineno, const char *why)
 {
-	if (err) {
-		snprintf(err->token, sizeof(err->token), "line %u", lineno);
-		err->why = why;
-	}
-	return -EINVAL;
+	char token[32];
+	snprintf(token, sizeof(token), "line %u", lineno);
+	return sm_error_token(err, token, SIZE_MAX, why);
 }
 
 static char *strip(char *s)

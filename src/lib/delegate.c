@@ -59,26 +59,43 @@ int sm_delegate_open_source(const char *src, struct sm_delegate_request *req, in
 	return 0;
 }
 
-static void copy_out(char *buf, size_t len, const char *s)
+/* The daemon's refusal: its name, and its reason (or what else it named). */
+static int refused(struct sm_error *e, const char *name, json_object *params)
 {
-	if (len > 0)
-		snprintf(buf, len, "%s", s ? s : "");
+	json_object *v = NULL;
+	const char *why = "";
+	if (params && (json_object_object_get_ex(params, "reason", &v) ||
+		       json_object_object_get_ex(params, "parameter", &v) ||
+		       json_object_object_get_ex(params, "method", &v) ||
+		       json_object_object_get_ex(params, "interface", &v)))
+		why = json_object_get_string(v);
+	if (!e)
+		return -EREMOTEIO;
+	/* Not bad input here: the daemon looked and said no. */
+	sm_error_clear(e);
+	e->code = EREMOTEIO;
+	snprintf(e->message, sizeof(e->message), "%s", why ? why : "");
+	return sm_error_name(e, name);
+}
+
+static int talk_failed(struct sm_error *e, int r)
+{
+	return sm_error_failed(e, r, "talking to shiftmountd");
 }
 
 int sm_delegate_mount(int sock, const struct sm_delegate_request *req, int src_fd, int timeout_ms,
-		      int *ret_mntfd, struct sm_delegate_reply *ret_reply, char *error,
-		      size_t error_len, char *why, size_t why_len)
+		      int *ret_mntfd, struct sm_delegate_reply *ret_reply, struct sm_error *err)
 {
 	json_object *call = json_object_new_object();
-	if (!call)
-		return -ENOMEM;
-	json_object_object_add(call, "method",
-			       json_object_new_string(SM_DELEGATE_INTERFACE ".Mount"));
-	json_object_object_add(call, "parameters", sm_delegate_request_encode(req));
+	if (sm_json_add_string(call, "method", SM_DELEGATE_INTERFACE ".Mount") < 0 ||
+	    sm_json_add(call, "parameters", sm_delegate_request_encode(req)) < 0) {
+		json_object_put(call);
+		return talk_failed(err, -ENOMEM);
+	}
 	int r = sm_proto_send(sock, call, &src_fd, req->fd >= 0 ? 1 : 0);
 	json_object_put(call);
 	if (r < 0)
-		return r;
+		return talk_failed(err, r);
 
 	struct sm_proto_buf b;
 	sm_proto_buf_init(&b);
@@ -111,31 +128,25 @@ int sm_delegate_mount(int sock, const struct sm_delegate_request *req, int src_f
 	}
 	sm_proto_buf_free(&b);
 	if (r < 0)
-		return r;
+		return talk_failed(err, r);
 
 	_cleanup_close_ int mntfd = nfds > 0 ? fds[0] : -EBADF;
 	for (unsigned i = 1; i < nfds; i++)
 		close(fds[i]);
-	const char *err = NULL;
-	json_object *params = NULL;
+	const char *name = NULL;
+	json_object *rparams = NULL;
 	struct sm_delegate_reply reply;
-	r = sm_varlink_parse_reply(msg, &err, &params);
-	if (r == 0 && err) {
-		json_object *v = NULL;
-		copy_out(error, error_len, err);
-		if (params && (json_object_object_get_ex(params, "reason", &v) ||
-			       json_object_object_get_ex(params, "parameter", &v) ||
-			       json_object_object_get_ex(params, "method", &v) ||
-			       json_object_object_get_ex(params, "interface", &v)))
-			copy_out(why, why_len, json_object_get_string(v));
-		else
-			copy_out(why, why_len, "");
-		r = -EREMOTEIO;
-	} else if (r == 0) {
-		r = sm_delegate_reply_decode(params, &reply);
+	r = sm_varlink_parse_reply(msg, &name, &rparams);
+	if (r == 0 && name)
+		r = refused(err, name, rparams);
+	else if (r == 0) {
+		r = sm_delegate_reply_decode(rparams, &reply);
 		if (r == 0 && mntfd < 0)
 			r = -EBADMSG;
-	}
+		if (r < 0)
+			talk_failed(err, r);
+	} else
+		talk_failed(err, r);
 	json_object_put(msg);
 	if (r < 0)
 		return r;

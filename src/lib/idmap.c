@@ -26,11 +26,7 @@ int sm_idmap_add(struct sm_idmap *m, uint32_t inner, uint32_t outer, uint32_t co
 
 static int set_error(struct sm_error *err, const char *token, const char *why)
 {
-	if (err) {
-		snprintf(err->token, sizeof(err->token), "%s", token ? token : "");
-		err->why = why;
-	}
-	return -EINVAL;
+	return sm_error_token(err, token, SIZE_MAX, why);
 }
 
 static int extent_error(struct sm_error *err, const struct sm_extent *e, const char *why)
@@ -171,7 +167,7 @@ static void name_spec_token(const char *spec, const struct sm_error *verr, struc
 	for (char *t = strtok_r(copy, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
 		const char *body = (t[0] && t[1] == ':') ? t + 2 : t;
 		if (strcmp(body, want) == 0) {
-			snprintf(err->token, sizeof(err->token), "%s", t);
+			sm_error_token(err, t, SIZE_MAX, verr->why);
 			return;
 		}
 	}
@@ -186,7 +182,7 @@ int sm_idmap_parse_spec(const char *spec, struct sm_idmap *uid, struct sm_idmap 
 	_cleanup_free_ struct sm_idmap *nu = malloc(sizeof(*nu));
 	_cleanup_free_ struct sm_idmap *ng = malloc(sizeof(*ng));
 	if (!copy || !nu || !ng)
-		return -ENOMEM;
+		return sm_error_failed(err, ENOMEM, "reading the map");
 	*nu = *uid;
 	*ng = *gid;
 

@@ -17,18 +17,7 @@ void sm_mark_init(struct sm_mark *m)
 
 static int mark_error(struct sm_error *err, const char *token, size_t toklen, const char *why)
 {
-	if (err) {
-		if (toklen >= sizeof(err->token))
-			toklen = sizeof(err->token) - 1;
-		memcpy(err->token, token, toklen);
-		err->token[toklen] = '\0';
-		/* Never hand back bytes that are not printable text. */
-		for (char *p = err->token; *p; p++)
-			if (!isprint((unsigned char)*p))
-				*p = '?';
-		err->why = why;
-	}
-	return -EINVAL;
+	return sm_error_token(err, token, toklen, why);
 }
 
 /* A decimal uint32 written canonically: no sign, no leading zeros, no spaces. */

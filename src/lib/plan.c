@@ -39,30 +39,26 @@ void sm_plan_request_init(struct sm_plan_request *req)
 }
 
 /* Bad input: the message as it is. */
-__attribute__((format(printf, 3, 4))) static int bad(struct sm_plan_error *e, int r,
-						     const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int bad(struct sm_error *e, int r, const char *fmt,
+						     ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	sm_error_setv(e, r, 1, 0, fmt, ap);
 	va_end(ap);
-	e->bad_input = 1;
-	e->hint[0] = '\0';
 	return r;
 }
 
 /* A failed operation: the message, then ": " and the errno's text. */
-__attribute__((format(printf, 4, 5))) static int failed(struct sm_plan_error *e, int r,
-							const char *hint, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int failed(struct sm_error *e, int r, const char *hint,
+							const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	sm_error_setv(e, r, 0, 1, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(e->message))
-		snprintf(e->message + n, sizeof(e->message) - (size_t)n, ": %s", strerror(-r));
-	e->bad_input = 0;
-	snprintf(e->hint, sizeof(e->hint), "%s", hint ? hint : "");
+	if (hint)
+		sm_error_hint(e, "%s", hint);
 	return r;
 }
 
@@ -95,7 +91,7 @@ static const char *kernel_hint(int r, const struct sm_plan_names *n, char *buf, 
 /* The user namespace of TARGET (or our own), refused when it is the initial
  * one unless the request allows that for our own. */
 static int open_target(const struct sm_plan_request *req, const char *opt, const char *target,
-		       int *ret_fd, struct sm_plan_error *e)
+		       int *ret_fd, struct sm_error *e)
 {
 	const char *t = target ? target : "/proc/self/ns/user";
 	int r = sm_userns_open_target(t, ret_fd);
@@ -161,7 +157,7 @@ static int read_ns_maps(int nsfd, struct sm_idmap *uid, struct sm_idmap *gid)
 
 /* The target's maps (interior -> our ids), from its fd or its name. */
 static int target_maps(const struct sm_plan_request *req, struct sm_idmap *tu, struct sm_idmap *tg,
-		       struct sm_plan_error *e)
+		       struct sm_error *e)
 {
 	const char *opt = req->names.target;
 	_cleanup_close_ int own = -EBADF;
@@ -187,7 +183,7 @@ static int target_maps(const struct sm_plan_request *req, struct sm_idmap *tu, s
 
 /* Origin as a user namespace: the target's and its maps composed. */
 static int plan_origin_ns(const struct sm_plan_request *req, const struct sm_idmap *tu,
-			  const struct sm_idmap *tg, struct sm_plan *p, struct sm_plan_error *e)
+			  const struct sm_idmap *tg, struct sm_plan *p, struct sm_error *e)
 {
 	const char *opt = req->names.origin_ns;
 	_cleanup_close_ int ofd = -EBADF;
@@ -224,7 +220,7 @@ struct origin {
 };
 
 /* Origin precedence: the request > SRC's mark > the config file > 0. */
-static int find_origin(const struct sm_plan_request *req, struct origin *o, struct sm_plan_error *e)
+static int find_origin(const struct sm_plan_request *req, struct origin *o, struct sm_error *e)
 {
 	*o = (struct origin){0, 0, SM_DEFAULT_RANGE, "origin", "origin", "the default"};
 	if (req->have_origin_uid && req->have_origin_gid && req->have_range)
@@ -277,7 +273,7 @@ given:
 }
 
 static int check_origin(const struct sm_plan_request *req, const char *opt, uint32_t origin,
-			uint32_t range, const char *from, struct sm_plan_error *e)
+			uint32_t range, const char *from, struct sm_error *e)
 {
 	if ((uint64_t)origin + range - 1 > SM_ID_MAX)
 		return bad(e, -ERANGE,
@@ -289,7 +285,7 @@ static int check_origin(const struct sm_plan_request *req, const char *opt, uint
 
 /* Origin as ids: the one formula along the target's maps. */
 static int plan_origin(const struct sm_plan_request *req, const struct sm_idmap *tu,
-		       const struct sm_idmap *tg, struct sm_plan *p, struct sm_plan_error *e)
+		       const struct sm_idmap *tg, struct sm_plan *p, struct sm_error *e)
 {
 	struct origin o;
 	int r = find_origin(req, &o, e);
@@ -316,7 +312,7 @@ static int plan_origin(const struct sm_plan_request *req, const struct sm_idmap 
 	return 0;
 }
 
-static int plan_maps(const struct sm_plan_request *req, struct sm_plan *p, struct sm_plan_error *e)
+static int plan_maps(const struct sm_plan_request *req, struct sm_plan *p, struct sm_error *e)
 {
 	if (req->map_uid || req->map_gid) {
 		const char *opt = req->names.map;
@@ -421,7 +417,7 @@ static void check_owner(const struct sm_plan_request *req, struct sm_plan *p)
 				      origin_of(p, &p->gid, p->origin_gid), &p->warning) == 1;
 }
 
-int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan, struct sm_plan_error *err)
+int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan, struct sm_error *err)
 {
 	_cleanup_free_ struct sm_plan *p = calloc(1, sizeof(*p));
 	if (!p)
@@ -448,7 +444,7 @@ int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan, struct
 }
 
 static int mount_kernel(const struct sm_plan *p, const struct sm_plan_names *names, int src_fd,
-			const char *src, int dst_fd, const char *dst, struct sm_plan_error *e)
+			const char *src, int dst_fd, const char *dst, struct sm_error *e)
 {
 	_cleanup_close_ int nsfd = -EBADF, mntfd = -EBADF;
 	char hint[384];
@@ -472,7 +468,7 @@ static int mount_kernel(const struct sm_plan *p, const struct sm_plan_names *nam
 }
 
 static int mount_fuse(const struct sm_plan *p, const struct sm_plan_names *names, const char *src,
-		      const char *dst, struct sm_plan_error *e)
+		      const char *dst, struct sm_error *e)
 {
 	int r = sm_fuse_mount(src, dst, &p->uid, &p->gid, p->flags, NULL);
 	if (r == -ENOENT) {
@@ -492,7 +488,7 @@ static int mount_fuse(const struct sm_plan *p, const struct sm_plan_names *names
 }
 
 int sm_plan_mount(const struct sm_plan *plan, int src_fd, const char *src, int dst_fd,
-		  const char *dst, struct sm_plan_error *err)
+		  const char *dst, struct sm_error *err)
 {
 	if (plan->backend == SM_BACKEND_FUSE)
 		return mount_fuse(plan, &plan->names, src, dst, err);

@@ -19,15 +19,15 @@
 #include "shiftmount/policy.h"
 #include "util.h"
 
-__attribute__((format(printf, 4, 5))) static enum sm_policy_verdict
-verdict(enum sm_policy_verdict v, char *reason, size_t len, const char *fmt, ...)
+/* A refusal: neither bad input nor a failed operation's errno text, just
+ * the rule the caller does not meet. */
+__attribute__((format(printf, 3, 4))) static enum sm_policy_verdict
+verdict(enum sm_policy_verdict v, struct sm_error *err, const char *fmt, ...)
 {
-	if (len > 0) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(reason, len, fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	sm_error_setv(err, v == SM_POLICY_NOT_MARKED ? ENODATA : EPERM, 0, 0, fmt, ap);
+	va_end(ap);
 	return v;
 }
 
@@ -93,24 +93,24 @@ static void format_by(const struct sm_mark *m, char *buf, size_t len)
 	}
 }
 
-enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, char *reason, size_t len,
+enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, struct sm_error *err,
 				       struct sm_idmap *ret_uid, struct sm_idmap *ret_gid)
 {
 	const struct sm_mark *m = in->mark;
 
 	if (in->userns_initial)
-		return verdict(SM_POLICY_DENIED, reason, len,
+		return verdict(SM_POLICY_DENIED, err,
 			       "caller is in the initial user namespace; only the root of a "
 			       "container's user namespace may ask (admins use shiftmount bind)");
 	if (!in->cap_sys_admin)
-		return verdict(SM_POLICY_DENIED, reason, len,
+		return verdict(SM_POLICY_DENIED, err,
 			       "caller lacks CAP_SYS_ADMIN in its user namespace (it is not the "
 			       "namespace's root)");
 	if (!in->uid_map || !in->gid_map || in->uid_map->n == 0 || in->gid_map->n == 0)
-		return verdict(SM_POLICY_DENIED, reason, len,
+		return verdict(SM_POLICY_DENIED, err,
 			       "caller's user namespace has no uid or gid map");
 	if (!in->mntns_owned)
-		return verdict(SM_POLICY_DENIED, reason, len,
+		return verdict(SM_POLICY_DENIED, err,
 			       "caller's mount namespace is not owned by its user namespace; "
 			       "run it in the container's own mount namespace");
 	if (sm_policy_subid_owner(in, NULL, 0) < 0) {
@@ -118,7 +118,7 @@ enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, char *r
 		format_map(in->uid_map, um, sizeof(um));
 		format_map(in->gid_map, gm, sizeof(gm));
 		return verdict(
-			SM_POLICY_DENIED, reason, len,
+			SM_POLICY_DENIED, err,
 			"caller's user namespace is not a container's: its uid map \"%s\" "
 			"and gid map \"%s\" do not lie inside one owner's /etc/subuid and "
 			"/etc/subgid ranges (a namespace that maps its creator's own ids, as "
@@ -126,16 +126,15 @@ enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, char *r
 			um, gm);
 	}
 	if (!m)
-		return verdict(SM_POLICY_NOT_MARKED, reason, len,
-			       "the directory is not marked shiftable");
+		return verdict(SM_POLICY_NOT_MARKED, err, "the directory is not marked shiftable");
 	if (sm_mark_grants_anyone_root(m) && !m->anyone_as_disk_root)
-		return verdict(SM_POLICY_DENIED, reason, len,
+		return verdict(SM_POLICY_DENIED, err,
 			       "the mark has origin %u:%u and no --by, so it would let any "
 			       "container root write as disk root; the admin must re-mark it with "
 			       "--by UID|@USER or, to grant exactly that, --anyone-as-disk-root",
 			       m->origin_uid, m->origin_gid);
 	if (in->by_name && m->n_by == 0)
-		return verdict(SM_POLICY_DENIED, reason, len,
+		return verdict(SM_POLICY_DENIED, err,
 			       "mark \"%s\" has no --by list; such a mark is granted by path only, "
 			       "where the filesystem's permissions decide",
 			       m->name);
@@ -162,7 +161,7 @@ enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, char *r
 			else
 				snprintf(who, sizeof(who), "no host uid");
 			return verdict(
-				SM_POLICY_DENIED, reason, len,
+				SM_POLICY_DENIED, err,
 				"the mark allows only by=%s; the caller's namespace root is %s "
 				"and its map is not inside those users' /etc/subuid and "
 				"/etc/subgid ranges",
@@ -173,17 +172,16 @@ enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, char *r
 	_cleanup_free_ struct sm_idmap *mu = malloc(sizeof(*mu));
 	_cleanup_free_ struct sm_idmap *mg = malloc(sizeof(*mg));
 	if (!mu || !mg)
-		return verdict(SM_POLICY_DENIED, reason, len, "out of memory");
+		return verdict(SM_POLICY_DENIED, err, "out of memory");
 	if (sm_idmap_shift(in->uid_map, m->origin_uid, m->range, mu) < 0 ||
 	    sm_idmap_shift(in->gid_map, m->origin_gid, m->range, mg) < 0)
-		return verdict(SM_POLICY_DENIED, reason, len,
+		return verdict(SM_POLICY_DENIED, err,
 			       "no interior id of the caller's map lies in the mark's range 0-%u",
 			       m->range - 1);
 	if (ret_uid)
 		*ret_uid = *mu;
 	if (ret_gid)
 		*ret_gid = *mg;
-	if (len > 0)
-		reason[0] = '\0';
+	sm_error_clear(err);
 	return SM_POLICY_ALLOW;
 }

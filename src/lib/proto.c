@@ -299,34 +299,54 @@ int sm_varlink_parse_call(json_object *msg, struct sm_varlink_call *ret, const c
 	return 0;
 }
 
+int sm_json_add(json_object *o, const char *key, json_object *v)
+{
+	if (!o || !v || json_object_object_add(o, key, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int sm_json_add_string(json_object *o, const char *key, const char *s)
+{
+	return sm_json_add(o, key, json_object_new_string(s));
+}
+
+/* `o`, or NULL (and `o` released) when one of its adds failed. */
+static json_object *built(json_object *o, int failed)
+{
+	if (failed) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 json_object *sm_varlink_reply(json_object *params)
 {
 	json_object *o = json_object_new_object();
-	if (!o) {
-		json_object_put(params);
-		return NULL;
-	}
-	json_object_object_add(o, "parameters", params ? params : json_object_new_object());
-	return o;
+	return built(o, sm_json_add(o, "parameters", params ? params : json_object_new_object()));
 }
 
 json_object *sm_varlink_error(const char *error, json_object *params)
 {
 	json_object *o = json_object_new_object();
-	if (!o) {
+	if (sm_json_add_string(o, "error", error) < 0) {
 		json_object_put(params);
+		json_object_put(o);
 		return NULL;
 	}
-	json_object_object_add(o, "error", json_object_new_string(error));
-	json_object_object_add(o, "parameters", params ? params : json_object_new_object());
-	return o;
+	return built(o, sm_json_add(o, "parameters", params ? params : json_object_new_object()));
 }
 
 json_object *sm_varlink_error_reason(const char *error, const char *reason)
 {
 	json_object *p = json_object_new_object();
-	if (p)
-		json_object_object_add(p, "reason", json_object_new_string(reason));
+	if (sm_json_add_string(p, "reason", reason) < 0) {
+		json_object_put(p);
+		return NULL;
+	}
 	return sm_varlink_error(error, p);
 }
 
@@ -433,37 +453,33 @@ fail:
 json_object *sm_delegate_request_encode(const struct sm_delegate_request *r)
 {
 	json_object *p = json_object_new_object();
-	if (!p)
-		return NULL;
-	if (r->fd >= 0) {
-		json_object_object_add(p, "fd", json_object_new_int(r->fd));
-		json_object_object_add(p, "path", json_object_new_string(r->path));
-	} else {
-		json_object_object_add(p, "name", json_object_new_string(r->name));
-	}
+	int failed = !p;
+	if (r->fd >= 0)
+		failed = failed || sm_json_add(p, "fd", json_object_new_int(r->fd)) < 0 ||
+			 sm_json_add_string(p, "path", r->path) < 0;
+	else
+		failed = failed || sm_json_add_string(p, "name", r->name) < 0;
 	if (r->recursive)
-		json_object_object_add(p, "recursive", json_object_new_boolean(1));
+		failed = failed || sm_json_add(p, "recursive", json_object_new_boolean(1)) < 0;
 	if (r->readonly)
-		json_object_object_add(p, "readonly", json_object_new_boolean(1));
+		failed = failed || sm_json_add(p, "readonly", json_object_new_boolean(1)) < 0;
 	if (r->noexec)
-		json_object_object_add(p, "noexec", json_object_new_boolean(1));
-	return p;
+		failed = failed || sm_json_add(p, "noexec", json_object_new_boolean(1)) < 0;
+	return built(p, failed);
 }
 
 json_object *sm_delegate_reply_encode(const struct sm_delegate_reply *r)
 {
 	json_object *p = json_object_new_object();
-	if (!p)
-		return NULL;
-	json_object_object_add(p, "fd", json_object_new_int(0));
-	json_object_object_add(p, "origin_uid", json_object_new_int64(r->origin_uid));
-	json_object_object_add(p, "origin_gid", json_object_new_int64(r->origin_gid));
-	json_object_object_add(p, "range", json_object_new_int64(r->range));
-	json_object_object_add(p, "uid_map", json_object_new_string(r->uid_map));
-	json_object_object_add(p, "gid_map", json_object_new_string(r->gid_map));
+	int failed = !p || sm_json_add(p, "fd", json_object_new_int(0)) < 0 ||
+		     sm_json_add(p, "origin_uid", json_object_new_int64(r->origin_uid)) < 0 ||
+		     sm_json_add(p, "origin_gid", json_object_new_int64(r->origin_gid)) < 0 ||
+		     sm_json_add(p, "range", json_object_new_int64(r->range)) < 0 ||
+		     sm_json_add_string(p, "uid_map", r->uid_map) < 0 ||
+		     sm_json_add_string(p, "gid_map", r->gid_map) < 0;
 	if (r->warning[0])
-		json_object_object_add(p, "warning", json_object_new_string(r->warning));
-	return p;
+		failed = failed || sm_json_add_string(p, "warning", r->warning) < 0;
+	return built(p, failed);
 }
 
 static int get_u32(json_object *p, const char *key, unsigned *ret)

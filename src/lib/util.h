@@ -87,4 +87,13 @@ int sm_read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t 
  * backslash, ...) in place. */
 void sm_mountinfo_unescape(char *s);
 
+/* json-c's constructors return NULL when out of memory, and
+ * json_object_object_add() stores a NULL value as JSON null: this adds `v`
+ * to the object `o` only when both were made, else releases `v` and says
+ * -ENOMEM.  A builder chains its adds with || and drops the whole object on
+ * the first failure. */
+struct json_object;
+int sm_json_add(struct json_object *o, const char *key, struct json_object *v);
+int sm_json_add_string(struct json_object *o, const char *key, const char *s);
+
 #endif

@@ -134,17 +134,16 @@ static int delegated(const char *src, const char *dst, const struct opts *o)
 		return fail(EX_FAIL, "connecting to shiftmountd at %s: %s (is it running?)",
 			    sm_delegate_socket_path(o->socket), strerror(-r));
 	_cleanup_close_ int mntfd = -EBADF;
-	char error[256], why[1024];
+	struct sm_error err;
 	struct sm_delegate_reply rep;
-	r = sm_delegate_mount(sock, req, srcfd, 30000, &mntfd, &rep, error, sizeof(error), why,
-			      sizeof(why));
+	r = sm_delegate_mount(sock, req, srcfd, 30000, &mntfd, &rep, &err);
 	if (r == -EREMOTEIO) {
-		const char *e = strrchr(error, '.');
-		return fail(EX_FAIL, "%s: refused by shiftmountd: %s (%s)", src, why,
-			    e ? e + 1 : error);
+		const char *e = strrchr(err.name, '.');
+		return fail(EX_FAIL, "%s: refused by shiftmountd: %s (%s)", src, err.message,
+			    e ? e + 1 : err.name);
 	}
 	if (r < 0)
-		return fail(EX_FAIL, "%s: talking to shiftmountd: %s", src, strerror(-r));
+		return fail(EX_FAIL, "%s: %s", src, err.message);
 	if (rep.warning[0])
 		fprintf(stderr, "mount.shift: warning: %s\n", rep.warning);
 	r = sm_mount_attach(mntfd, AT_FDCWD, dst);
@@ -154,7 +153,7 @@ static int delegated(const char *src, const char *dst, const struct opts *o)
 }
 
 /* The library's error, in mount(8)'s exit statuses. */
-static int plan_error(const struct sm_plan_error *e)
+static int plan_error(const struct sm_error *e)
 {
 	fprintf(stderr, "mount.shift: %s\n", e->message);
 	if (e->hint[0])
@@ -175,7 +174,7 @@ static int direct(const char *src, const char *dst, struct opts *o)
 	o->req.allow_initial = 1;
 
 	_cleanup_free_ struct sm_plan *plan = NULL;
-	struct sm_plan_error err;
+	struct sm_error err;
 	if (sm_plan(&o->req, &plan, &err) < 0 ||
 	    sm_plan_mount(plan, srcfd, src, -EBADF, dst, &err) < 0)
 		return plan_error(&err);

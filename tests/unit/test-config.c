@@ -59,7 +59,7 @@ int main(void)
 		close(fd);
 
 		struct sm_config c = {1111, 2222, 3333};
-		struct sm_error err = {"", NULL};
+		struct sm_error err = {0};
 		int r = sm_config_load(path, &c, &err);
 		is_int(r, cases[i].want_r, "%s: result", cases[i].what);
 		if (cases[i].want_r == 0) {

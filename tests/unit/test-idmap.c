@@ -135,7 +135,7 @@ static void test_parse_spec(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sm_idmap *u = calloc(1, sizeof(*u)), *g = calloc(1, sizeof(*g));
-		struct sm_error err = {"", NULL};
+		struct sm_error err = {0};
 		int r = sm_idmap_parse_spec(cases[i].spec, u, g, &err);
 		if (cases[i].want_uid) {
 			if (is_int(r, 0, "spec \"%s\" parses", cases[i].spec)) {

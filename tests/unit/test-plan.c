@@ -63,7 +63,7 @@ static void map_request(struct sm_plan_request *q, int srcfd)
 static void explicit_maps(int srcfd)
 {
 	struct sm_plan_request q;
-	struct sm_plan_error e;
+	struct sm_error e;
 	struct sm_plan *p = NULL;
 	static struct sm_idmap u, g;
 	struct sm_error err;
@@ -107,7 +107,7 @@ static void explicit_maps(int srcfd)
 static void own_namespace(int srcfd)
 {
 	struct sm_plan_request q;
-	struct sm_plan_error e;
+	struct sm_error e;
 	struct sm_plan *p = NULL;
 
 	request(&q, srcfd);
@@ -149,7 +149,7 @@ static void targets(int srcfd)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sm_plan_request q;
-		struct sm_plan_error e;
+		struct sm_error e;
 		struct sm_plan *p = NULL;
 		request(&q, srcfd);
 		q.target = cases[i].target;
@@ -160,7 +160,7 @@ static void targets(int srcfd)
 	}
 
 	struct sm_plan_request q;
-	struct sm_plan_error e;
+	struct sm_error e;
 	struct sm_plan *p = NULL;
 	request(&q, srcfd);
 	q.target_fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
@@ -172,7 +172,7 @@ static void targets(int srcfd)
 static void origins(int srcfd)
 {
 	struct sm_plan_request q;
-	struct sm_plan_error e;
+	struct sm_error e;
 	struct sm_plan *p = NULL;
 
 	request(&q, srcfd);
@@ -228,7 +228,7 @@ static void origins(int srcfd)
 static void warnings(int root_owned, int origin_owned, int gid_only)
 {
 	struct sm_plan_request q;
-	struct sm_plan_error e;
+	struct sm_error e;
 	struct sm_plan *p = NULL;
 
 	map_request(&q, root_owned);
@@ -275,7 +275,7 @@ static void warnings(int root_owned, int origin_owned, int gid_only)
 static void backend(int srcfd)
 {
 	struct sm_plan_request q;
-	struct sm_plan_error e;
+	struct sm_error e;
 	struct sm_plan *p = NULL;
 
 	map_request(&q, srcfd);
