@@ -161,43 +161,62 @@ static void print_kinds(unsigned kinds)
 		}
 }
 
+/* The builders give NULL when out of memory (util.h's sm_json_add). */
 static json_object *fcaps_json(const struct sm_audit_fcaps *fc)
 {
 	json_object *o = json_object_new_object();
 	char hex[32];
-	json_object_object_add(o, "version", json_object_new_int((int)fc->version));
+	int failed = sm_json_add(o, "version", json_object_new_int((int)fc->version)) < 0;
 	if (fc->version) {
 		snprintf(hex, sizeof(hex), "0x%" PRIx64, fc->permitted);
-		json_object_object_add(o, "permitted", json_object_new_string(hex));
+		failed = failed || sm_json_add_string(o, "permitted", hex) < 0;
 		snprintf(hex, sizeof(hex), "0x%" PRIx64, fc->inheritable);
-		json_object_object_add(o, "inheritable", json_object_new_string(hex));
-		json_object_object_add(o, "effective", json_object_new_boolean(fc->effective));
+		failed = failed || sm_json_add_string(o, "inheritable", hex) < 0 ||
+			 sm_json_add(o, "effective", json_object_new_boolean(fc->effective)) < 0;
 	}
 	if (fc->has_rootid)
-		json_object_object_add(o, "rootid", json_object_new_int64(fc->rootid));
+		failed = failed || sm_json_add(o, "rootid", json_object_new_int64(fc->rootid)) < 0;
+	if (failed) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
+}
+
+/* The kinds in `kinds` by name. */
+static json_object *kinds_json(unsigned kinds)
+{
+	json_object *a = json_object_new_array();
+	for (unsigned k = 1; a && k <= SM_AUDIT_GID_OUTSIDE; k <<= 1)
+		if ((kinds & k) &&
+		    sm_json_append(a, json_object_new_string(sm_audit_kind_name(k))) < 0) {
+			json_object_put(a);
+			return NULL;
+		}
+	return a;
 }
 
 static json_object *finding_json(const char *path, const struct sm_audit_finding *f)
 {
-	json_object *o = json_object_new_object(), *kinds = json_object_new_array();
+	json_object *o = json_object_new_object();
 	char buf[32];
-	json_object_object_add(o, "path", json_object_new_string(path));
-	for (unsigned k = 1; k <= SM_AUDIT_GID_OUTSIDE; k <<= 1)
-		if (f->kinds & k)
-			json_object_array_add(kinds, json_object_new_string(sm_audit_kind_name(k)));
-	json_object_object_add(o, "kinds", kinds);
-	json_object_object_add(o, "type", json_object_new_string(type_name(f->st.st_mode)));
-	json_object_object_add(o, "uid", json_object_new_int64(f->st.st_uid));
-	json_object_object_add(o, "gid", json_object_new_int64(f->st.st_gid));
+	int failed = sm_json_add_string(o, "path", path) < 0 ||
+		     sm_json_add(o, "kinds", kinds_json(f->kinds)) < 0 ||
+		     sm_json_add_string(o, "type", type_name(f->st.st_mode)) < 0 ||
+		     sm_json_add(o, "uid", json_object_new_int64(f->st.st_uid)) < 0 ||
+		     sm_json_add(o, "gid", json_object_new_int64(f->st.st_gid)) < 0;
 	snprintf(buf, sizeof(buf), "%04o", (unsigned)(f->st.st_mode & 07777));
-	json_object_object_add(o, "mode", json_object_new_string(buf));
+	failed = failed || sm_json_add_string(o, "mode", buf) < 0;
 	if (f->kinds & SM_AUDIT_DEVICE) {
 		snprintf(buf, sizeof(buf), "%u:%u", major(f->st.st_rdev), minor(f->st.st_rdev));
-		json_object_object_add(o, "rdev", json_object_new_string(buf));
+		failed = failed || sm_json_add_string(o, "rdev", buf) < 0;
 	}
 	if (f->kinds & SM_AUDIT_FCAPS)
-		json_object_object_add(o, "capability", fcaps_json(&f->fcaps));
+		failed = failed || sm_json_add(o, "capability", fcaps_json(&f->fcaps)) < 0;
+	if (failed) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -232,8 +251,13 @@ static int on_finding(const struct sm_audit_finding *f, void *userdata)
 
 	json_object *o = NULL;
 	if (c->json) {
+		/* Reported before anything is fixed; out of memory stops the walk. */
 		o = finding_json(path, f);
-		json_object_array_add(c->findings, o);
+		if (sm_json_append(c->findings, json_object_get(o)) < 0) {
+			json_object_put(o);
+			return -ENOMEM;
+		}
+		json_object_put(o); /* the array's reference keeps it */
 	} else {
 		print_finding(path, f);
 	}
@@ -254,15 +278,12 @@ static int on_finding(const struct sm_audit_finding *f, void *userdata)
 	}
 	c->fixed++;
 	if (c->json) {
-		json_object *fixed = json_object_new_array();
 		char buf[16];
-		for (unsigned k = 1; k <= SM_AUDIT_GID_OUTSIDE; k <<= 1)
-			if (want & k)
-				json_object_array_add(
-					fixed, json_object_new_string(sm_audit_kind_name(k)));
-		json_object_object_add(o, "fixed", fixed);
 		snprintf(buf, sizeof(buf), "%04o", (unsigned)mode);
-		json_object_object_add(o, "new_mode", json_object_new_string(buf));
+		/* Fixed already: a report that cannot say so stops the walk. */
+		if (sm_json_add(o, "fixed", kinds_json(want)) < 0 ||
+		    sm_json_add_string(o, "new_mode", buf) < 0)
+			return -ENOMEM;
 		return 0;
 	}
 	put_escaped(stdout, path);
@@ -491,14 +512,24 @@ int verb_audit(int argc, char **argv)
 
 	if (c.json) {
 		json_object *top = json_object_new_object();
-		json_object_object_add(top, "findings", c.findings);
-		json_object_object_add(top, "entries", json_object_new_int64((int64_t)entries));
-		json_object_object_add(top, "errors", json_object_new_int64((int64_t)c.errors));
+		int failed =
+			sm_json_add(top, "findings", steal_pointer(c.findings)) < 0 ||
+			sm_json_add(top, "entries", json_object_new_int64((int64_t)entries)) < 0 ||
+			sm_json_add(top, "errors", json_object_new_int64((int64_t)c.errors)) < 0;
 		if (c.fix)
-			json_object_object_add(top, "fixed",
-					       json_object_new_int64((int64_t)fixed_total));
-		puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
+			failed = failed ||
+				 sm_json_add(top, "fixed",
+					     json_object_new_int64((int64_t)fixed_total)) < 0;
+		const char *text = failed ? NULL
+					  : json_object_to_json_string_ext(
+						    top, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_NOSLASHESCAPE);
+		if (text)
+			puts(text);
+		else {
+			op_error(-ENOMEM, NULL, "audit --json");
+			c.errors++;
+		}
 		json_object_put(top);
 	} else {
 		printf("%" PRIu64 " finding%s in %" PRIu64 " entr%s", findings,

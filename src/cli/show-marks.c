@@ -9,37 +9,45 @@
 #include "cli.h"
 #include "util.h"
 
+/* NULL when out of memory. */
 static struct json_object *mark_json(const char *path, const struct sm_mark *m, const char *bad)
 {
 	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "path", json_object_new_string(path));
+	int failed = sm_json_add_string(o, "path", path) < 0;
 	if (bad) {
-		json_object_object_add(o, "valid", json_object_new_boolean(0));
-		json_object_object_add(o, "error", json_object_new_string(bad));
-		return o;
+		failed = failed || sm_json_add(o, "valid", json_object_new_boolean(0)) < 0 ||
+			 sm_json_add_string(o, "error", bad) < 0;
+		goto out;
 	}
-	json_object_object_add(o, "valid", json_object_new_boolean(1));
-	json_object_object_add(o, "origin_uid", json_object_new_int64(m->origin_uid));
-	json_object_object_add(o, "origin_gid", json_object_new_int64(m->origin_gid));
-	json_object_object_add(o, "range", json_object_new_int64(m->range));
 	struct json_object *by = json_object_new_array();
-	for (unsigned i = 0; i < m->n_by; i++) {
+	failed = failed || !by;
+	for (unsigned i = 0; !failed && i < m->n_by; i++) {
 		char e[48];
 		if (m->by[i].is_user)
 			snprintf(e, sizeof(e), "@%s", m->by[i].user);
 		else
 			snprintf(e, sizeof(e), "%u", m->by[i].uid);
-		json_object_array_add(by, json_object_new_string(e));
+		failed = sm_json_append(by, json_object_new_string(e)) < 0;
 	}
-	json_object_object_add(o, "by", by);
-	json_object_object_add(o, "anyone_as_disk_root",
-			       json_object_new_boolean(m->anyone_as_disk_root));
+	failed = failed || sm_json_add(o, "valid", json_object_new_boolean(1)) < 0 ||
+		 sm_json_add(o, "origin_uid", json_object_new_int64(m->origin_uid)) < 0 ||
+		 sm_json_add(o, "origin_gid", json_object_new_int64(m->origin_gid)) < 0 ||
+		 sm_json_add(o, "range", json_object_new_int64(m->range)) < 0 ||
+		 sm_json_add(o, "by", steal_pointer(by)) < 0 ||
+		 sm_json_add(o, "anyone_as_disk_root",
+			     json_object_new_boolean(m->anyone_as_disk_root)) < 0;
+	json_object_put(by);
 	if (m->name[0])
-		json_object_object_add(o, "name", json_object_new_string(m->name));
+		failed = failed || sm_json_add_string(o, "name", m->name) < 0;
+out:
+	if (failed) {
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
 }
 
-/* One directory: 1 shown, 0 it has no mark. */
+/* One directory: 1 shown, 0 it has no mark, -ENOMEM. */
 static int show_one(FILE *out, struct json_object *arr, const char *path)
 {
 	_cleanup_close_ int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -55,7 +63,8 @@ static int show_one(FILE *out, struct json_object *arr, const char *path)
 	else if (r < 0)
 		return 0;
 	if (arr) {
-		json_object_array_add(arr, mark_json(path, &m, bad[0] ? bad : NULL));
+		if (sm_json_append(arr, mark_json(path, &m, bad[0] ? bad : NULL)) < 0)
+			return -ENOMEM;
 	} else if (bad[0]) {
 		fprintf(out, "mark %s: %s\n", path, bad);
 	} else {
@@ -88,24 +97,26 @@ static int show_one(FILE *out, struct json_object *arr, const char *path)
 int show_marks(FILE *out, struct json_object *json, char **paths, int n)
 {
 	struct json_object *arr = json ? json_object_new_array() : NULL;
+	int r = json && !arr ? -ENOMEM : 0;
 	if (n > 0) {
-		for (int i = 0; i < n; i++)
-			show_one(out, arr, paths[i]);
+		for (int i = 0; r >= 0 && i < n; i++)
+			r = show_one(out, arr, paths[i]);
 	} else {
 		/* Without paths: every mark that has a registered name. */
 		const char *reg = sm_registry_dir();
 		DIR *d = opendir(reg);
 		struct dirent *de;
-		while (d && (de = readdir(d))) {
+		while (r >= 0 && d && (de = readdir(d))) {
 			_cleanup_free_ char *p = NULL;
 			if (de->d_name[0] == '.' || sm_registry_lookup(reg, de->d_name, &p) < 0)
 				continue;
-			show_one(out, arr, p);
+			r = show_one(out, arr, p);
 		}
 		if (d)
 			closedir(d);
 	}
-	if (json)
-		json_object_object_add(json, "marks", arr);
-	return EXIT_OK;
+	if (r >= 0 && json)
+		r = sm_json_add(json, "marks", steal_pointer(arr));
+	json_object_put(arr);
+	return r < 0 ? EXIT_FAILED : EXIT_OK;
 }

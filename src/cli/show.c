@@ -74,15 +74,20 @@ static void print_text(const struct sm_mount_entry *e)
 	}
 }
 
+/* The builders give NULL when out of memory (util.h's sm_json_add). */
 static struct json_object *json_map(const struct sm_idmap *m)
 {
 	struct json_object *a = json_object_new_array();
 	for (unsigned i = 0; a && i < m->n; i++) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "disk", json_object_new_int64(m->ext[i].inner));
-		json_object_object_add(o, "host", json_object_new_int64(m->ext[i].outer));
-		json_object_object_add(o, "count", json_object_new_int64(m->ext[i].count));
-		json_object_array_add(a, o);
+		if (sm_json_add(o, "disk", json_object_new_int64(m->ext[i].inner)) < 0 ||
+		    sm_json_add(o, "host", json_object_new_int64(m->ext[i].outer)) < 0 ||
+		    sm_json_add(o, "count", json_object_new_int64(m->ext[i].count)) < 0 ||
+		    sm_json_append(a, steal_pointer(o)) < 0) {
+			json_object_put(o);
+			json_object_put(a);
+			return NULL;
+		}
 	}
 	return a;
 }
@@ -99,20 +104,26 @@ static struct json_object *json_entry(const struct sm_mount_entry *e)
 		{SM_MOUNT_NOEXEC, "noexec"},
 	};
 	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "target", json_object_new_string(e->target));
-	json_object_object_add(o, "source", json_object_new_string(e->source));
-	json_object_object_add(o, "fstype", json_object_new_string(e->fstype));
-	json_object_object_add(o, "backend", json_object_new_string(sm_backend_name(e->backend)));
 	struct json_object *flags = json_object_new_array();
+	int failed = !flags;
 	for (size_t i = 0; i < ELEMENTSOF(fl); i++)
 		if (e->flags & fl[i].bit)
-			json_object_array_add(flags, json_object_new_string(fl[i].name));
-	json_object_object_add(o, "flags", flags);
-	json_object_object_add(o, "mnt_id", json_object_new_int64((int64_t)e->mnt_id));
-	json_object_object_add(o, "maps_known", json_object_new_boolean(e->maps_known));
-	if (e->maps_known) {
-		json_object_object_add(o, "uid_map", json_map(&e->uid));
-		json_object_object_add(o, "gid_map", json_map(&e->gid));
+			failed = failed ||
+				 sm_json_append(flags, json_object_new_string(fl[i].name)) < 0;
+	failed = failed || sm_json_add_string(o, "target", e->target) < 0 ||
+		 sm_json_add_string(o, "source", e->source) < 0 ||
+		 sm_json_add_string(o, "fstype", e->fstype) < 0 ||
+		 sm_json_add_string(o, "backend", sm_backend_name(e->backend)) < 0 ||
+		 sm_json_add(o, "flags", steal_pointer(flags)) < 0 ||
+		 sm_json_add(o, "mnt_id", json_object_new_int64((int64_t)e->mnt_id)) < 0 ||
+		 sm_json_add(o, "maps_known", json_object_new_boolean(e->maps_known)) < 0;
+	if (e->maps_known)
+		failed = failed || sm_json_add(o, "uid_map", json_map(&e->uid)) < 0 ||
+			 sm_json_add(o, "gid_map", json_map(&e->gid)) < 0;
+	if (failed) {
+		json_object_put(flags);
+		json_object_put(o);
+		return NULL;
 	}
 	return o;
 }
@@ -186,15 +197,22 @@ int verb_show(int argc, char **argv)
 	int rc = EXIT_OK;
 	if (json) {
 		struct json_object *root = json_object_new_object();
-		rc = show_marks(NULL, root, paths, n);
+		rc = root ? show_marks(NULL, root, paths, n) : EXIT_FAILED;
 		struct json_object *mounts = json_object_new_array();
-		for (size_t i = 0; i < nl; i++)
+		int failed = rc != EXIT_OK || !mounts;
+		for (size_t i = 0; !failed && i < nl; i++)
 			if (under(list[i].target, paths, n))
-				json_object_array_add(mounts, json_entry(&list[i]));
-		json_object_object_add(root, "mounts", mounts);
-		printf("%s\n",
-		       json_object_to_json_string_ext(
-			       root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+				failed = sm_json_append(mounts, json_entry(&list[i])) < 0;
+		failed = failed || sm_json_add(root, "mounts", steal_pointer(mounts)) < 0;
+		const char *text = failed ? NULL
+					  : json_object_to_json_string_ext(
+						    root, JSON_C_TO_STRING_PRETTY |
+								  JSON_C_TO_STRING_NOSLASHESCAPE);
+		if (text)
+			printf("%s\n", text);
+		else
+			rc = op_error(-ENOMEM, NULL, "show --json");
+		json_object_put(mounts);
 		json_object_put(root);
 	} else {
 		rc = show_marks(stdout, NULL, paths, n);

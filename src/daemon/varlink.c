@@ -80,21 +80,11 @@ static json_object *error_with(const char *error, const char *key, const char *v
 	return sm_varlink_error(error, p);
 }
 
-static int array_add_string(json_object *a, const char *s)
-{
-	json_object *v = json_object_new_string(s);
-	if (!a || !v || json_object_array_add(a, v) < 0) {
-		json_object_put(v);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 static json_object *get_info(void)
 {
 	json_object *p = json_object_new_object(), *ifs = json_object_new_array();
-	if (array_add_string(ifs, "org.varlink.service") < 0 ||
-	    array_add_string(ifs, SM_DELEGATE_INTERFACE) < 0 ||
+	if (sm_json_append(ifs, json_object_new_string("org.varlink.service")) < 0 ||
+	    sm_json_append(ifs, json_object_new_string(SM_DELEGATE_INTERFACE)) < 0 ||
 	    sm_json_add_string(p, "vendor", "shiftmount") < 0 ||
 	    sm_json_add_string(p, "product", "shiftmountd") < 0 ||
 	    sm_json_add_string(p, "version", SM_VERSION) < 0 ||

@@ -313,6 +313,15 @@ int sm_json_add_string(json_object *o, const char *key, const char *s)
 	return sm_json_add(o, key, json_object_new_string(s));
 }
 
+int sm_json_append(json_object *a, json_object *v)
+{
+	if (!a || !v || json_object_array_add(a, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* `o`, or NULL (and `o` released) when one of its adds failed. */
 static json_object *built(json_object *o, int failed)
 {

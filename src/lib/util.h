@@ -95,5 +95,7 @@ void sm_mountinfo_unescape(char *s);
 struct json_object;
 int sm_json_add(struct json_object *o, const char *key, struct json_object *v);
 int sm_json_add_string(struct json_object *o, const char *key, const char *s);
+/* The same for appending to an array. */
+int sm_json_append(struct json_object *a, struct json_object *v);
 
 #endif
