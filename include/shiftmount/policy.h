@@ -52,6 +52,18 @@ int sm_policy_subid_owner(const struct sm_policy_input *in, char *owner, size_t 
 enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, struct sm_error *err,
 				       struct sm_idmap *ret_uid, struct sm_idmap *ret_gid);
 
+/* sm_policy_check() in its two halves, for a caller that must decide who is
+ * asking before it touches the source (the daemon: a caller that is no
+ * container's root learns nothing about the source, not even whether it
+ * exists).  _caller() judges the caller alone (in->mark is not read) and
+ * gives SM_POLICY_ALLOW or SM_POLICY_DENIED; _mark() judges the mark for a
+ * caller that _caller() allowed, and computes the maps.  Each rule is
+ * evaluated once. */
+enum sm_policy_verdict sm_policy_check_caller(const struct sm_policy_input *in,
+					      struct sm_error *err);
+enum sm_policy_verdict sm_policy_check_mark(const struct sm_policy_input *in, struct sm_error *err,
+					    struct sm_idmap *ret_uid, struct sm_idmap *ret_gid);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,6 +29,16 @@ extern "C" {
 #define SM_DELEGATE_SOCKET_ENV "SHIFTMOUNT_SOCKET"
 #define SM_DELEGATE_INTERFACE  "io.shiftmount.Delegate"
 
+/* The interface's errors (shiftmountd(8)). */
+#define SM_DELEGATE_NOT_MARKED	      SM_DELEGATE_INTERFACE ".NotMarked"
+#define SM_DELEGATE_PERMISSION_DENIED SM_DELEGATE_INTERFACE ".PermissionDenied"
+#define SM_DELEGATE_BAD_SOURCE	      SM_DELEGATE_INTERFACE ".BadSource"
+#define SM_DELEGATE_NO_SUCH_NAME      SM_DELEGATE_INTERFACE ".NoSuchName"
+#define SM_DELEGATE_MOUNT_FAILED      SM_DELEGATE_INTERFACE ".MountFailed"
+#define SM_DELEGATE_CONFIG_UNREADABLE SM_DELEGATE_INTERFACE ".ConfigUnreadable"
+#define SM_DELEGATE_PROTOCOL_ERROR    SM_DELEGATE_INTERFACE ".ProtocolError"
+#define SM_VARLINK_INVALID_PARAMETER  "org.varlink.service.InvalidParameter"
+
 /* A connection's receive buffer and the fds that came with it. */
 struct sm_proto_buf {
 	char *data;

@@ -27,7 +27,8 @@
 #include <sys/vfs.h>
 #include <sys/xattr.h>
 
-#include "shiftmountd.h"
+#include "clone.h"
+#include "config.h"
 #include "missing-syscall.h"
 #include "util.h"
 

@@ -16,18 +16,18 @@
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
-#include <linux/nsfs.h>
 
-#include "shiftmountd.h"
+#include "config.h"
+#include "log.h"
+#include "peer.h"
+#include "varlink.h"
 #include "util.h"
 
 #define MAX_CONNS	    512
@@ -38,18 +38,12 @@
 #define MAX_WORKERS_PER	    4 /* per principal */
 #define MAX_CONNS_PER	    64
 
-struct daemon_config daemon_config = {
-	.subuid = SM_SUBUID_PATH,
-	.subgid = SM_SUBGID_PATH,
-	.clone_timeout_ms = 10000,
-};
-
 struct conn {
 	int fd;
 	struct sm_proto_buf buf;
 	int64_t last;
-	int64_t started; /* when the first byte of the pending message came */
-	uint64_t principal;
+	int64_t started;      /* when the first byte of the pending message came */
+	struct peer *peer;    /* identified at accept, for every call on it */
 	pid_t worker;	      /* > 0: a worker answers a Mount of this connection */
 	json_object *pending; /* a Mount waiting for a free worker */
 	int pfds[SM_PROTO_MAX_FDS];
@@ -58,31 +52,6 @@ struct conn {
 
 static struct conn conns[MAX_CONNS];
 static unsigned n_conns, n_workers;
-
-/* Log lines carry tenants' strings (paths, names, methods): control
- * characters, C1 controls included, are written as \xNN so that no one can
- * forge a line or send escapes to an admin's terminal. */
-void log_msg(const char *fmt, ...)
-{
-	char buf[8192], out[8192 * 4 + 32];
-	size_t o = 0;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	o += (size_t)snprintf(out, sizeof(out), "shiftmountd: ");
-	for (const unsigned char *s = (const unsigned char *)buf; *s; s++) {
-		if (*s < 0x20 || *s == 0x7f)
-			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", *s);
-		else if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
-			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\xc2\\x%02x", *++s);
-		else
-			out[o++] = (char)*s;
-	}
-	out[o++] = '\n';
-	/* One write: workers log concurrently. */
-	(void)!write(STDERR_FILENO, out, o);
-}
 
 static int64_t now_ms(void)
 {
@@ -211,6 +180,8 @@ static int listen_on(const char *path)
 
 static void conn_close(unsigned i)
 {
+	peer_release(conns[i].peer);
+	free(conns[i].peer);
 	close(conns[i].fd);
 	sm_proto_buf_free(&conns[i].buf);
 	json_object_put(conns[i].pending);
@@ -219,79 +190,17 @@ static void conn_close(unsigned i)
 	conns[i] = conns[--n_conns];
 }
 
-/* Who a connection counts against: the top-level user namespace of its
- * peer (a container cannot leave it, however deep it nests), or a uid (the
- * peer's in the initial namespace, or the owner of a user's namespaces). */
-/* Which quota a new connection counts against: the uid of a peer in the
- * initial namespace; else its top-level user namespace (the child of the
- * initial one: a container and everything nested in it, whatever uids it
- * owns), keyed by the uid that created it when that is not root (all of a
- * rootless user's containers, whose ids are that user's subordinate ones).
- * Not the subuid owner for containers made by root: rootful runtimes take
- * every container's ids from one owner, and one container would then hold
- * the quota of all.  A peer that cannot be
- * identified (its connecting process is gone, so its namespaces cannot be
- * read) gets -errno: its connection is closed, since every Mount on it would
- * be refused anyway, and counting it by its uid would give a container one
- * quota per uid it owns. */
-static int principal_of(int fd, uint64_t *ret)
-{
-	struct ucred cr = {.uid = (uid_t)-1};
-	socklen_t sl = sizeof(cr);
-	_cleanup_close_ int pidfd = -EBADF;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &sl) < 0)
-		return sm_negerrno();
-	sl = sizeof(pidfd);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &sl) < 0)
-		return sm_negerrno();
-	int ns = ioctl(pidfd, PIDFD_GET_USER_NAMESPACE, 0);
-	if (ns < 0)
-		return -ESRCH;
-	int r = sm_userns_is_initial(ns);
-	if (r != 0) {
-		close(ns);
-		if (r < 0)
-			return r;
-		*ret = cr.uid;
-		return 0;
-	}
-
-	uint64_t key = 0;
-	for (int depth = 0; depth < 40; depth++) {
-		int parent = ioctl(ns, NS_GET_PARENT);
-		if (parent < 0)
-			break;
-		if (sm_userns_is_initial(parent) == 1) {
-			uid_t owner = 0;
-			struct stat st;
-			if (ioctl(ns, NS_GET_OWNER_UID, &owner) == 0 && owner != 0)
-				key = owner;
-			else if (fstat(ns, &st) == 0)
-				key = (1ULL << 63) | st.st_ino;
-			close(parent);
-			break;
-		}
-		close(ns);
-		ns = parent;
-	}
-	close(ns);
-	if (key == 0)
-		return -ESRCH;
-	*ret = key;
-	return 0;
-}
-
 static int worker_free(const struct conn *c)
 {
 	unsigned mine = 0;
 	for (unsigned i = 0; i < n_conns; i++)
-		mine += conns[i].worker > 0 && conns[i].principal == c->principal;
+		mine += conns[i].worker > 0 && conns[i].peer->principal == c->peer->principal;
 	return n_workers < MAX_WORKERS && mine < MAX_WORKERS_PER;
 }
 
 static void send_protocol_error(int fd, const char *reason)
 {
-	json_object *e = sm_varlink_error_reason(ERR_PROTOCOL, reason);
+	json_object *e = sm_varlink_error_reason(SM_DELEGATE_PROTOCOL_ERROR, reason);
 	if (e)
 		(void)sm_proto_send(fd, e, NULL, 0);
 	json_object_put(e);
@@ -299,15 +208,17 @@ static void send_protocol_error(int fd, const char *reason)
 
 /* Connections are non-blocking: a client that does not read its answers
  * gets its connection closed instead of holding up the loop. */
-static int answer(int fd, json_object *msg, int *fds, unsigned nfds)
+static int answer(const struct conn *c, json_object *msg, int *fds, unsigned nfds)
 {
 	/* What a reply that could not be built (out of memory) becomes: made
 	 * without allocating, so that the client hears an error rather than
 	 * waiting for its timeout. */
-	static const char no_memory[] = "{\"error\":\"" ERR_PROTOCOL "\",\"parameters\":"
-					"{\"reason\":\"out of memory\"}}";
-	int out = -EBADF, oneway = 0, r = 0;
-	json_object *reply = varlink_dispatch(fd, msg, fds, nfds, &out, &oneway);
+	static const char no_memory[] =
+		"{\"error\":\"" SM_DELEGATE_PROTOCOL_ERROR "\",\"parameters\":"
+		"{\"reason\":\"out of memory\"}}";
+	int fd = c->fd, out = -EBADF, oneway = 0, r = 0;
+	const struct sender s = {c->buf.sender_known, c->buf.sender_pid, c->buf.sender_uid};
+	json_object *reply = varlink_dispatch(c->peer, &s, msg, fds, nfds, &out, &oneway);
 	if (reply && !oneway)
 		r = sm_proto_send(fd, reply, &out, out >= 0 ? 1 : 0);
 	else if (!reply && !oneway) {
@@ -341,15 +252,14 @@ static void start_worker(struct conn *c, json_object *msg, int *fds, unsigned nf
 			if (&conns[i] == c)
 				continue;
 			close(conns[i].fd);
+			peer_release(conns[i].peer);
 			for (unsigned k = 0; k < conns[i].pnfds; k++)
 				close(conns[i].pfds[k]);
 		}
-		if (c->buf.sender_known)
-			request_sender = (struct sender){1, c->buf.sender_pid, c->buf.sender_uid};
-		_exit(answer(c->fd, msg, fds, nfds) < 0 ? 1 : 0);
+		_exit(answer(c, msg, fds, nfds) < 0 ? 1 : 0);
 	}
 	if (pid < 0) {
-		(void)answer(c->fd, msg, fds, nfds); /* in line, as a last resort */
+		(void)answer(c, msg, fds, nfds); /* in line, as a last resort */
 	} else {
 		for (unsigned k = 0; k < nfds; k++)
 			close(fds[k]);
@@ -403,7 +313,7 @@ static int conn_process(struct conn *c)
 			}
 			return 0;
 		}
-		r = answer(c->fd, msg, fds, nfds);
+		r = answer(c, msg, fds, nfds);
 		json_object_put(msg);
 		if (r < 0) {
 			log_msg("fd %d: cannot send the answer (%s): closing", c->fd, strerror(-r));
@@ -458,13 +368,21 @@ static void accept_all(int lfd)
 			log_msg("refused a connection: %d open", MAX_CONNS);
 			continue;
 		}
-		uint64_t who = 0;
-		int r = principal_of(fd, &who);
+		/* Once, here: every call on the connection is its peer's.  One
+		 * that cannot be identified (its connecting process is gone, so
+		 * its namespaces cannot be read) is closed, since every Mount on
+		 * it would be refused anyway, and counting it by its uid would
+		 * give a container one quota per uid it owns. */
+		struct sm_error err;
+		struct peer *peer = malloc(sizeof(*peer));
+		int r = peer ? peer_identify(fd, peer, &err)
+			     : sm_error_failed(&err, ENOMEM, "peer");
 		if (r < 0) {
+			free(peer);
 			send_protocol_error(fd, "cannot identify you (has the process that "
 						"connected exited?); connect from a live process");
 			close(fd);
-			log_msg("closed a connection: cannot identify its peer: %s", strerror(-r));
+			log_msg("closed a connection: cannot identify its peer: %s", err.message);
 			continue;
 		}
 		/* Every message then carries who sent it: a connection handed to
@@ -473,15 +391,17 @@ static void accept_all(int lfd)
 		(void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
 		unsigned mine = 0;
 		for (unsigned i = 0; i < n_conns; i++)
-			mine += conns[i].principal == who;
+			mine += conns[i].peer->principal == peer->principal;
 		if (mine >= MAX_CONNS_PER) {
 			send_protocol_error(fd, "too many connections from you; try again");
+			peer_release(peer);
+			free(peer);
 			close(fd);
 			log_msg("refused a connection: %u open from its principal", mine);
 			continue;
 		}
 		struct conn *c = &conns[n_conns++];
-		*c = (struct conn){.fd = fd, .last = now_ms(), .principal = who};
+		*c = (struct conn){.fd = fd, .last = now_ms(), .peer = peer};
 		sm_proto_buf_init(&c->buf);
 	}
 }

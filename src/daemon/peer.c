@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Who is asking.  A pid alone is never trusted: SO_PEERPIDFD gives a pidfd
+ * Who is asking, found out once when the connection is accepted and kept
+ * with it (peer.h).  A pid alone is never trusted: SO_PEERPIDFD gives a pidfd
  * for the process that connected, its namespaces come from the pidfd, and
  * /proc/PID is opened and then checked against the pidfd (a pid is not
  * reused while its process lives, so a live pidfd after the open proves the
@@ -15,7 +16,7 @@
 #include <sys/stat.h>
 #include <linux/nsfs.h>
 
-#include "shiftmountd.h"
+#include "peer.h"
 #include "missing-syscall.h"
 #include "util.h"
 
@@ -64,6 +65,49 @@ static int read_map(int procfd, const char *file, struct sm_idmap *ret)
 		return 0;
 	}
 	return sm_idmap_parse_proc(text, ret, NULL);
+}
+
+/* Which quota a connection counts against: the uid of a peer in the
+ * initial namespace; else its top-level user namespace (the child of the
+ * initial one: a container and everything nested in it, whatever uids it
+ * owns), keyed by the uid that created it when that is not root (all of a
+ * rootless user's containers, whose ids are that user's subordinate ones).
+ * Not the subuid owner for containers made by root: rootful runtimes take
+ * every container's ids from one owner, and one container would then hold
+ * the quota of all.  -ESRCH when the chain of namespaces cannot be walked
+ * to the initial one. */
+static int principal(struct peer *p)
+{
+	if (p->userns_initial) {
+		p->principal = p->uid;
+		return 0;
+	}
+	uint64_t key = 0;
+	int ns = p->userns_fd; /* ours from the second level on */
+	for (int depth = 0; depth < 40; depth++) {
+		int parent = ioctl(ns, NS_GET_PARENT);
+		if (parent < 0)
+			break;
+		if (sm_userns_is_initial(parent) == 1) {
+			uid_t owner = 0;
+			struct stat st;
+			if (ioctl(ns, NS_GET_OWNER_UID, &owner) == 0 && owner != 0)
+				key = owner;
+			else if (fstat(ns, &st) == 0)
+				key = (1ULL << 63) | st.st_ino;
+			close(parent);
+			break;
+		}
+		if (ns != p->userns_fd)
+			close(ns);
+		ns = parent;
+	}
+	if (ns != p->userns_fd)
+		close(ns);
+	if (key == 0)
+		return -ESRCH;
+	p->principal = key;
+	return 0;
 }
 
 int peer_identify(int sock, struct peer *p, struct sm_error *err)
@@ -135,6 +179,9 @@ int peer_identify(int sock, struct peer *p, struct sm_error *err)
 		return fail(p, -ESRCH, err, "the caller exited");
 	if (!same_inode(nsfile, p->userns_fd) || !same_inode(nsfile2, p->userns_fd))
 		return fail(p, -EAGAIN, err, "the caller changed its user namespace");
+	r = principal(p);
+	if (r < 0)
+		return fail(p, r, err, "the caller's top-level user namespace");
 	return 0;
 }
 

@@ -27,7 +27,10 @@
 #include <sys/vfs.h>
 #include <sys/xattr.h>
 
-#include "shiftmountd.h"
+#include "clone.h"
+#include "config.h"
+#include "log.h"
+#include "request.h"
 #include "missing-syscall.h"
 #include "util.h"
 
@@ -43,17 +46,14 @@ __attribute__((format(printf, 3, 4))) static void refuse(struct sm_error *e, con
 	sm_error_name(e, name);
 }
 
-struct sender request_sender;
-
 /* A connection may be handed to another process: name who sent the call
  * when that is not who connected. */
-static void add_sender(char *who, size_t len, pid_t peer_pid)
+static void add_sender(char *who, size_t len, const struct sender *s, pid_t peer_pid)
 {
-	if (!request_sender.known || request_sender.pid == peer_pid)
+	if (!s || !s->known || s->pid == peer_pid)
 		return;
 	size_t wl = strlen(who);
-	snprintf(who + wl, len - wl, " (sent by pid=%d uid=%u)", (int)request_sender.pid,
-		 (unsigned)request_sender.uid);
+	snprintf(who + wl, len - wl, " (sent by pid=%d uid=%u)", (int)s->pid, (unsigned)s->uid);
 }
 
 static int user_uid(const char *user, uint32_t *ret)
@@ -111,26 +111,27 @@ static int source_by_path(const struct peer *p, const struct sm_delegate_request
 	int fl = fcntl(fd, F_GETFL);
 	struct stat st;
 	if (fl < 0 || fstat(fd, &st) < 0) {
-		refuse(o, ERR_BAD_SOURCE, "the passed fd is unusable: %s", strerror(errno));
+		refuse(o, SM_DELEGATE_BAD_SOURCE, "the passed fd is unusable: %s", strerror(errno));
 		return -EBADF;
 	}
 	if (!(fl & O_PATH)) {
-		refuse(o, ERR_BAD_SOURCE, "the passed fd must be an O_PATH fd of the directory");
+		refuse(o, SM_DELEGATE_BAD_SOURCE,
+		       "the passed fd must be an O_PATH fd of the directory");
 		return -EINVAL;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		refuse(o, ERR_BAD_SOURCE, "%s is %s, not a directory", req->path,
+		refuse(o, SM_DELEGATE_BAD_SOURCE, "%s is %s, not a directory", req->path,
 		       file_kind(st.st_mode));
 		return -ENOTDIR;
 	}
 	if (has_dotdot(req->path)) {
-		refuse(o, ERR_BAD_SOURCE, "%s contains \"..\"; name the directory directly",
+		refuse(o, SM_DELEGATE_BAD_SOURCE, "%s contains \"..\"; name the directory directly",
 		       req->path);
 		return -EINVAL;
 	}
 	_cleanup_close_ int root = openat(p->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0 || !peer_alive(p)) {
-		refuse(o, ERR_PERMISSION_DENIED, "the caller exited");
+		refuse(o, SM_DELEGATE_PERMISSION_DENIED, "the caller exited");
 		return -ESRCH;
 	}
 	struct open_how how = {
@@ -141,17 +142,19 @@ static int source_by_path(const struct peer *p, const struct sm_delegate_request
 	if (again < 0) {
 		int e = errno;
 		if (e == ELOOP)
-			refuse(o, ERR_BAD_SOURCE,
+			refuse(o, SM_DELEGATE_BAD_SOURCE,
 			       "%s goes through a symlink or a /proc magic link; name the "
 			       "directory itself",
 			       req->path);
 		else
-			refuse(o, ERR_BAD_SOURCE, "%s does not resolve in the caller's root: %s",
-			       req->path, strerror(e));
+			refuse(o, SM_DELEGATE_BAD_SOURCE,
+			       "%s does not resolve in the caller's root: %s", req->path,
+			       strerror(e));
 		return -e;
 	}
 	if (!same_dir(again, fd)) {
-		refuse(o, ERR_BAD_SOURCE, "the passed fd is not the directory %s names", req->path);
+		refuse(o, SM_DELEGATE_BAD_SOURCE, "the passed fd is not the directory %s names",
+		       req->path);
 		return -EXDEV;
 	}
 	return 0;
@@ -163,14 +166,14 @@ static int source_by_name(const char *name, int *ret_fd, struct sm_error *o)
 	struct stat st;
 	/* Whoever may write the registry may name any marked directory. */
 	if (stat(daemon_config.registry, &st) == 0 && (st.st_uid != 0 || (st.st_mode & 022))) {
-		refuse(o, ERR_NO_SUCH_NAME,
+		refuse(o, SM_DELEGATE_NO_SUCH_NAME,
 		       "the registry %s is writable by others than root: names are not honoured",
 		       daemon_config.registry);
 		return -EPERM;
 	}
 	int r = sm_registry_lookup(daemon_config.registry, name, &path);
 	if (r < 0) {
-		refuse(o, ERR_NO_SUCH_NAME, "no mark named \"%s\" is registered", name);
+		refuse(o, SM_DELEGATE_NO_SUCH_NAME, "no mark named \"%s\" is registered", name);
 		return r;
 	}
 	/* No symlink anywhere in the path: whoever can write a parent directory
@@ -184,13 +187,13 @@ static int source_by_name(const char *name, int *ret_fd, struct sm_error *o)
 	if (fd < 0 && path[0] != '/')
 		errno = EINVAL;
 	if (fd < 0 && errno == ELOOP) {
-		refuse(o, ERR_NO_SUCH_NAME,
+		refuse(o, SM_DELEGATE_NO_SUCH_NAME,
 		       "the path registered as \"%s\" passes through a symlink now: refused", name);
 		return -ELOOP;
 	}
 	if (fd < 0) {
-		refuse(o, ERR_NO_SUCH_NAME, "the directory registered as \"%s\" is gone: %s", name,
-		       strerror(errno));
+		refuse(o, SM_DELEGATE_NO_SUCH_NAME,
+		       "the directory registered as \"%s\" is gone: %s", name, strerror(errno));
 		return sm_negerrno();
 	}
 	*ret_fd = fd;
@@ -205,7 +208,7 @@ static int read_mark(int fd, const char *what, int by_name, struct sm_mark *m, s
 	 * init-namespace root: a FUSE server (which a tenant may run in its
 	 * user namespace) answers xattr reads itself and could forge a mark. */
 	if (fstatfs(fd, &sfs) == 0 && sfs.f_type == FUSE_SUPER_MAGIC) {
-		refuse(o, ERR_NOT_MARKED,
+		refuse(o, SM_DELEGATE_NOT_MARKED,
 		       "%s is on a FUSE filesystem, whose server answers xattr reads itself: "
 		       "marks there are not honoured",
 		       what);
@@ -216,18 +219,21 @@ static int read_mark(int fd, const char *what, int by_name, struct sm_mark *m, s
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		int forged = getxattr(path, "user.shiftmount", NULL, 0) >= 0;
-		refuse(o, ERR_NOT_MARKED, "%s is not marked shiftable%s%s", what,
+		refuse(o, SM_DELEGATE_NOT_MARKED, "%s is not marked shiftable%s%s", what,
 		       forged ? "; a user.shiftmount xattr is not a mark" : "",
 		       by_name ? ""
 			       : " (marks are not inherited: a subdirectory of a marked "
 				 "directory needs its own mark)");
 	} else if (r == -EBADMSG) {
-		refuse(o, ERR_NOT_MARKED, "%s has an invalid trusted.shiftmount: \"%s\": %s", what,
-		       err.token, err.why ? err.why : "invalid");
+		refuse(o, SM_DELEGATE_NOT_MARKED,
+		       "%s has an invalid trusted.shiftmount: \"%s\": %s", what, err.token,
+		       err.why ? err.why : "invalid");
 	} else if (r == -EOPNOTSUPP) {
-		refuse(o, ERR_NOT_MARKED, "%s is on a filesystem without trusted xattrs", what);
+		refuse(o, SM_DELEGATE_NOT_MARKED, "%s is on a filesystem without trusted xattrs",
+		       what);
 	} else if (r < 0) {
-		refuse(o, ERR_NOT_MARKED, "cannot read the mark of %s: %s", what, strerror(-r));
+		refuse(o, SM_DELEGATE_NOT_MARKED, "cannot read the mark of %s: %s", what,
+		       strerror(-r));
 	}
 	return r;
 }
@@ -269,9 +275,11 @@ static int inspect_in_child(const struct peer *p, const struct sm_delegate_reque
 		return sm_negerrno();
 	if (pid == 0) {
 		/* The only writer: what the parent reads whole is all of it. */
-		static struct inspection x;
-		inspect(p, req, srcfd, &x);
-		_exit(write(wr, &x, sizeof(x)) == (ssize_t)sizeof(x) ? 0 : 1);
+		struct inspection *x = calloc(1, sizeof(*x));
+		if (!x)
+			_exit(1);
+		inspect(p, req, srcfd, x);
+		_exit(write(wr, x, sizeof(*x)) == (ssize_t)sizeof(*x) ? 0 : 1);
 	}
 	sm_closep(&wr);
 	wr = -EBADF;
@@ -297,226 +305,283 @@ static int inspect_in_child(const struct peer *p, const struct sm_delegate_reque
 	return got == sizeof(*ret) ? 0 : -EIO;
 }
 
-static void flags_text(unsigned f, char *buf, size_t len)
+/* One Mount call on its way through the straight line below: what was
+ * asked, what was found out, and the refusal when there is one. */
+struct mount_call {
+	const struct peer *p;
+	struct sm_delegate_request req;
+	const char *bad; /* the parameter that did not decode */
+	char who[128], what[PATH_MAX + 64];
+	struct sm_subid subuid, subgid;
+	struct sm_policy_input in;
+	int passed_fd; /* by path: the caller's O_PATH fd */
+	int named_fd;  /* by name: the registered directory */
+	int srcfd;     /* whichever of the two is the source */
+	struct sm_mark mark;
+	struct sm_idmap uid, gid; /* the mount's maps, disk -> host */
+	unsigned flags;
+	struct sm_error err;
+};
+
+static void mount_call_free(struct mount_call **cp)
 {
-	snprintf(buf, len, "nosuid,nodev%s%s%s", f & SM_MOUNT_RDONLY ? ",ro" : "",
-		 f & SM_MOUNT_NOEXEC ? ",noexec" : "", f & SM_MOUNT_RECURSIVE ? ",recursive" : "");
+	struct mount_call *c = *cp;
+	if (!c)
+		return;
+	sm_closep(&c->passed_fd);
+	sm_closep(&c->named_fd);
+	sm_subid_free(&c->subuid);
+	sm_subid_free(&c->subgid);
+	free(c);
 }
 
-json_object *delegate_mount(int sock, json_object *params, int *fds, unsigned nfds, int *ret_fd)
+/* The name the caller asked for, as the log and (by name) the tenant see it. */
+static const char *asked(const struct mount_call *c)
 {
-	static struct sm_delegate_request req;
-	const char *bad = NULL;
-	struct sm_error o;
-	struct peer p;
-	char who[128] = "pid=? uid=?", what[PATH_MAX + 64] = "Mount";
-	_cleanup_close_ int src = -EBADF;
-	_cleanup_close_ int extra = -EBADF;
-	_cleanup_close_ int nsfd = -EBADF;
-	_cleanup_free_ struct sm_idmap *mu = NULL;
-	_cleanup_free_ struct sm_idmap *mg = NULL;
-	_cleanup_(sm_subid_free) struct sm_subid subuid = {0};
-	_cleanup_(sm_subid_free) struct sm_subid subgid = {0};
-	int r;
+	return c->req.fd >= 0 ? c->req.path : c->req.name;
+}
 
-	memset(&req, 0, sizeof(req));
-	sm_error_clear(&o);
-	for (unsigned i = 1; i < nfds; i++)
-		close(fds[i]);
-	if (nfds > 0)
-		src = fds[0];
-
-	r = peer_identify(sock, &p, &o);
-	if (r < 0) {
-		add_sender(who, sizeof(who), 0);
-		sm_error_name(&o, ERR_PERMISSION_DENIED);
-		goto done;
-	}
-	peer_describe(&p, who, sizeof(who));
-	add_sender(who, sizeof(who), p.pid);
-
-	if (sm_delegate_request_decode(params, &req, &bad) < 0) {
-		const char *b = bad ? bad : "?";
+/* The parameters, and exactly the fds they call for. */
+static int decode(struct mount_call *c, json_object *params, unsigned nfds)
+{
+	if (sm_delegate_request_decode(params, &c->req, &c->bad) < 0) {
+		const char *b = c->bad ? c->bad : "?";
 		if (!strcmp(b, "userns") || !strcmp(b, "pid") || !strcmp(b, "target") ||
 		    !strcmp(b, "uid_map") || !strcmp(b, "origin"))
-			refuse(&o, "org.varlink.service.InvalidParameter",
+			refuse(&c->err, SM_VARLINK_INVALID_PARAMETER,
 			       "parameter \"%s\" is not accepted: the target is always the "
-			       "caller's "
-			       "own user namespace and the origin comes from the mark",
+			       "caller's own user namespace and the origin comes from the mark",
 			       b);
 		else
-			refuse(&o, "org.varlink.service.InvalidParameter",
+			refuse(&c->err, SM_VARLINK_INVALID_PARAMETER,
 			       "invalid or unknown parameter \"%s\"", b);
-		snprintf(what, sizeof(what), "Mount (undecodable: %s)", b);
-		goto done;
+		snprintf(c->what, sizeof(c->what), "Mount (undecodable: %s)", b);
+		return -EINVAL;
 	}
-	unsigned want = req.fd >= 0 ? 1 : 0;
-	snprintf(what, sizeof(what), "Mount %s%s",
-		 req.fd >= 0 ? "path=" : "name=", req.fd >= 0 ? req.path : req.name);
+	snprintf(c->what, sizeof(c->what), "Mount %s%s",
+		 c->req.fd >= 0 ? "path=" : "name=", asked(c));
+	unsigned want = c->req.fd >= 0 ? 1 : 0;
 	if (nfds != want) {
-		refuse(&o, ERR_BAD_SOURCE, "expected exactly %u fd%s with this call, got %u", want,
+		refuse(&c->err, SM_DELEGATE_BAD_SOURCE,
+		       "expected exactly %u fd%s with this call, got %u", want,
 		       want == 1 ? "" : "s", nfds);
-		goto done;
+		return -EINVAL;
 	}
+	return 0;
+}
 
-	/* Who the caller is decides before anything about the source is
-	 * revealed (does it exist, is it marked): the subordinate-id tables
-	 * say whether its namespace is a container's at all. */
+/* Decide on the caller, before anything about the source is revealed (does
+ * it exist, is it marked): the subordinate-id tables say whether its
+ * namespace is a container's at all.  The caller's half of the policy. */
+static int decide_caller(struct mount_call *c)
+{
 	const char *table = daemon_config.subuid;
-	r = sm_subid_load(table, &subuid);
+	int r = sm_subid_load(table, &c->subuid);
 	if (r >= 0) {
 		table = daemon_config.subgid;
-		r = sm_subid_load(table, &subgid);
+		r = sm_subid_load(table, &c->subgid);
 	}
 	if (r < 0) {
-		refuse(&o, ERR_CONFIG_UNREADABLE,
+		refuse(&c->err, SM_DELEGATE_CONFIG_UNREADABLE,
 		       "the daemon cannot read %s: %s; no request is granted until it can", table,
 		       strerror(-r));
-		goto done;
+		return r;
 	}
-	struct sm_policy_input in = {
-		.userns_initial = p.userns_initial,
-		.cap_sys_admin = p.cap_sys_admin,
-		.mntns_owned = p.mntns_owned,
-		.uid_map = &p.uid_map,
-		.gid_map = &p.gid_map,
-		.by_name = req.fd < 0,
-		.subuid = &subuid,
-		.subgid = &subgid,
+	c->in = (struct sm_policy_input){
+		.userns_initial = c->p->userns_initial,
+		.cap_sys_admin = c->p->cap_sys_admin,
+		.mntns_owned = c->p->mntns_owned,
+		.uid_map = &c->p->uid_map,
+		.gid_map = &c->p->gid_map,
+		.by_name = c->req.fd < 0,
+		.subuid = &c->subuid,
+		.subgid = &c->subgid,
 		.user_uid = user_uid,
 	};
-	if (sm_policy_check(&in, &o, NULL, NULL) == SM_POLICY_DENIED) {
-		sm_error_name(&o, ERR_PERMISSION_DENIED);
-		goto done;
+	if (sm_policy_check_caller(&c->in, &c->err) != SM_POLICY_ALLOW) {
+		sm_error_name(&c->err, SM_DELEGATE_PERMISSION_DENIED);
+		return -EPERM;
 	}
+	return 0;
+}
 
-	if (req.fd < 0 && source_by_name(req.name, &extra, &o) < 0)
-		goto done;
-	int srcfd = req.fd >= 0 ? src : extra;
+/* The source directory and its mark: by path the caller's fd checked
+ * against its path, by name the registry's directory; its filesystems are
+ * touched only in the inspection child. */
+static int resolve_source(struct mount_call *c)
+{
+	if (c->req.fd < 0 && source_by_name(c->req.name, &c->named_fd, &c->err) < 0)
+		return -ENOENT;
+	c->srcfd = c->req.fd >= 0 ? c->passed_fd : c->named_fd;
 
-	static struct inspection x;
-	memset(&x, 0, sizeof(x));
-	r = inspect_in_child(&p, &req, srcfd, &x);
+	_cleanup_free_ struct inspection *x = calloc(1, sizeof(*x));
+	int r = x ? inspect_in_child(c->p, &c->req, c->srcfd, x) : -ENOMEM;
 	if (r < 0) {
-		refuse(&o, ERR_BAD_SOURCE,
+		refuse(&c->err, SM_DELEGATE_BAD_SOURCE,
 		       r == -ETIMEDOUT ? "inspecting the source timed out: a filesystem on its "
 					 "path does not answer"
 				       : "inspecting the source failed: %s",
 		       strerror(-r));
-		goto done;
+		return r;
 	}
-	if (x.r < 0) {
-		o = x.o;
-		goto done;
+	if (x->r < 0) {
+		c->err = x->o;
+		return -EPERM;
 	}
-	struct sm_mark mark = x.mark;
-	if (req.fd < 0 && strcmp(mark.name, req.name) != 0) {
-		refuse(&o, ERR_NOT_MARKED,
-		       "the directory registered as \"%s\" carries no mark of that name", req.name);
-		goto done;
+	c->mark = x->mark;
+	if (c->req.fd < 0 && strcmp(c->mark.name, c->req.name) != 0) {
+		refuse(&c->err, SM_DELEGATE_NOT_MARKED,
+		       "the directory registered as \"%s\" carries no mark of that name",
+		       c->req.name);
+		return -EPERM;
 	}
+	return 0;
+}
 
-	in.mark = &mark;
-	mu = malloc(sizeof(*mu));
-	mg = malloc(sizeof(*mg));
-	enum sm_policy_verdict v = SM_POLICY_DENIED;
-	if (mu && mg)
-		v = sm_policy_check(&in, &o, mu, mg);
-	else
-		refuse(&o, ERR_PERMISSION_DENIED, "out of memory");
+/* The mark's half of the policy, and the mount's maps. */
+static int decide_mark(struct mount_call *c)
+{
+	c->in.mark = &c->mark;
+	enum sm_policy_verdict v = sm_policy_check_mark(&c->in, &c->err, &c->uid, &c->gid);
 	if (v != SM_POLICY_ALLOW) {
-		sm_error_name(&o,
-			      v == SM_POLICY_NOT_MARKED ? ERR_NOT_MARKED : ERR_PERMISSION_DENIED);
-		goto done;
+		sm_error_name(&c->err, v == SM_POLICY_NOT_MARKED ? SM_DELEGATE_NOT_MARKED
+								 : SM_DELEGATE_PERMISSION_DENIED);
+		return -EPERM;
 	}
+	c->flags = SM_MOUNT_NOSUID | SM_MOUNT_NODEV;
+	if (c->req.readonly)
+		c->flags |= SM_MOUNT_RDONLY;
+	if (c->req.noexec)
+		c->flags |= SM_MOUNT_NOEXEC;
+	if (c->req.recursive)
+		c->flags |= SM_MOUNT_RECURSIVE;
+	return 0;
+}
 
-	unsigned flags = SM_MOUNT_NOSUID | SM_MOUNT_NODEV;
-	if (req.readonly)
-		flags |= SM_MOUNT_RDONLY;
-	if (req.noexec)
-		flags |= SM_MOUNT_NOEXEC;
-	if (req.recursive)
-		flags |= SM_MOUNT_RECURSIVE;
-
-	r = sm_userns_from_maps(mu, mg, &nsfd);
+/* The detached mount: a user namespace carrying the maps, and the clone
+ * made along it.  By path the mount lives in the caller's mount namespace;
+ * by name in the daemon's (the tenant never sees that path). */
+static int make_mount(struct mount_call *c, int *ret_mntfd)
+{
+	_cleanup_close_ int nsfd = -EBADF;
+	int r = sm_userns_from_maps(&c->uid, &c->gid, &nsfd);
 	if (r < 0) {
-		refuse(&o, ERR_MOUNT_FAILED, "cannot make the mount's user namespace: %s",
-		       strerror(-r));
-		goto done;
+		refuse(&c->err, SM_DELEGATE_MOUNT_FAILED,
+		       "cannot make the mount's user namespace: %s", strerror(-r));
+		return r;
 	}
-	/* By path the mount lives in the caller's mount namespace; by name in
-	 * the daemon's (the tenant never sees that path). */
-	int mntfd = -EBADF;
 	char sub[256] = "";
-	r = clone_in_mntns(req.fd >= 0 ? p.mntns_fd : -EBADF, srcfd, nsfd, flags, &mark, &mntfd,
-			   sub, sizeof(sub));
-	if (r == -SUBMOUNT_UNMARKED) {
-		refuse(&o, ERR_NOT_MARKED,
+	r = clone_in_mntns(c->req.fd >= 0 ? c->p->mntns_fd : -EBADF, c->srcfd, nsfd, c->flags,
+			   &c->mark, ret_mntfd, sub, sizeof(sub));
+	if (r == -SUBMOUNT_UNMARKED)
+		refuse(&c->err, SM_DELEGATE_NOT_MARKED,
 		       "submount %s under %s is not marked like it (with -r every submount "
 		       "needs its own mark with the same origin, range and --by, and must not "
 		       "be covered or on FUSE)",
-		       sub, req.fd >= 0 ? req.path : req.name);
-		goto done;
-	}
-	if (r == -SUBMOUNT_UNCOVERED) {
+		       sub, asked(c));
+	else if (r == -SUBMOUNT_UNCOVERED) {
 		/* The path is the host's: it goes to the log, not to the tenant. */
-		log_msg("%s: Mount name=%s: %s is mounted over", who, req.name, sub);
-		refuse(&o, ERR_BAD_SOURCE,
+		log_msg("%s: Mount name=%s: %s is mounted over", c->who, c->req.name, sub);
+		refuse(&c->err, SM_DELEGATE_BAD_SOURCE,
 		       "a directory under \"%s\" is mounted over on the host; without -r the "
 		       "clone would show what that mount hides, so it is refused (with -r the "
 		       "mounts come along, each needing a mark like the top's)",
-		       req.name);
-		goto done;
-	}
-	if (r < 0) {
-		refuse(&o, ERR_MOUNT_FAILED, "%s%s", strerror(-r),
+		       c->req.name);
+	} else if (r < 0)
+		refuse(&c->err, SM_DELEGATE_MOUNT_FAILED, "%s%s", strerror(-r),
 		       r == -EINVAL ? " (the filesystem cannot be idmapped, the source is "
 				      "already idmapped, or it is not in the caller's mount "
 				      "namespace)"
 				    : "");
-		goto done;
-	}
+	return r;
+}
 
+/* The reply that goes with the mount fd; NULL (and the refusal set) when it
+ * cannot be built. */
+static json_object *granted(struct mount_call *c)
+{
 	struct sm_delegate_reply rep = {
-		.origin_uid = mark.origin_uid, .origin_gid = mark.origin_gid, .range = mark.range};
-	sm_idmap_format_proc(mu, rep.uid_map, sizeof(rep.uid_map));
-	sm_idmap_format_proc(mg, rep.gid_map, sizeof(rep.gid_map));
+		.origin_uid = c->mark.origin_uid,
+		.origin_gid = c->mark.origin_gid,
+		.range = c->mark.range,
+	};
+	sm_idmap_format_proc(&c->uid, rep.uid_map, sizeof(rep.uid_map));
+	sm_idmap_format_proc(&c->gid, rep.gid_map, sizeof(rep.gid_map));
 	/* By name the tenant never learns the path: the text names the mark. */
 	struct sm_plan_warning ow;
-	if (sm_plan_owner_warning(srcfd, req.fd >= 0 ? req.path : req.name, mu, mg, mark.origin_uid,
-				  mark.origin_gid, &ow) == 1)
+	if (sm_plan_owner_warning(c->srcfd, asked(c), &c->uid, &c->gid, c->mark.origin_uid,
+				  c->mark.origin_gid, &ow) == 1)
 		snprintf(rep.warning, sizeof(rep.warning), "%.1000s",
 			 ow.text + strlen("warning: "));
 	json_object *reply = sm_varlink_reply(sm_delegate_reply_encode(&rep));
 	if (!reply) {
-		close(mntfd);
-		refuse(&o, ERR_MOUNT_FAILED, "out of memory");
-		goto done;
+		refuse(&c->err, SM_DELEGATE_MOUNT_FAILED, "out of memory");
+		return NULL;
 	}
 	char ftext[64], mapline[128];
-	flags_text(flags, ftext, sizeof(ftext));
+	sm_mount_format_flags(c->flags, ftext, sizeof(ftext));
 	snprintf(mapline, sizeof(mapline), "%.100s", rep.uid_map);
 	mapline[strcspn(mapline, "\n")] = '\0';
-	log_msg("%s: %s: allowed: origin %u:%u range %u, uid map \"%s\"%s, %s", who, what,
-		mark.origin_uid, mark.origin_gid, mark.range, mapline, mu->n > 1 ? " ..." : "",
-		ftext);
-	peer_release(&p);
-	*ret_fd = mntfd;
+	log_msg("%s: %s: allowed: origin %u:%u range %u, uid map \"%s\"%s, %s", c->who, c->what,
+		c->mark.origin_uid, c->mark.origin_gid, c->mark.range, mapline,
+		c->uid.n > 1 ? " ..." : "", ftext);
 	return reply;
+}
 
-done:
-	log_msg("%s: %s: refused: %s", who, what, o.message);
-	peer_release(&p);
-	/* NULL when out of memory: the caller answers with its fallback. */
+/* The refusal as the reply's error, logged; NULL when out of memory. */
+static json_object *refused(const struct mount_call *c)
+{
+	log_msg("%s: %s: refused: %s", c->who, c->what, c->err.message);
 	json_object *ep = json_object_new_object();
 	int failed = 0;
-	if (!strcmp(o.name, "org.varlink.service.InvalidParameter"))
-		failed = sm_json_add_string(ep, "parameter", bad ? bad : "?") < 0;
-	else if (!strcmp(o.name, ERR_NO_SUCH_NAME))
-		failed = sm_json_add_string(ep, "name", req.name) < 0;
-	if (failed || sm_json_add_string(ep, "reason", o.message) < 0) {
+	if (!strcmp(c->err.name, SM_VARLINK_INVALID_PARAMETER))
+		failed = sm_json_add_string(ep, "parameter", c->bad ? c->bad : "?") < 0;
+	else if (!strcmp(c->err.name, SM_DELEGATE_NO_SUCH_NAME))
+		failed = sm_json_add_string(ep, "name", c->req.name) < 0;
+	if (failed || sm_json_add_string(ep, "reason", c->err.message) < 0) {
 		json_object_put(ep);
 		return NULL;
 	}
-	return sm_varlink_error(o.name, ep);
+	return sm_varlink_error(c->err.name, ep);
+}
+
+/* The straight line: decode, decide on the caller, resolve the source,
+ * decide on its mark, make the mount.  The first step that refuses ends it;
+ * nothing before the last step leaves anything behind. */
+json_object *delegate_mount(const struct peer *p, const struct sender *s, json_object *params,
+			    int *fds, unsigned nfds, int *ret_fd)
+{
+	_cleanup_(mount_call_free) struct mount_call *c = calloc(1, sizeof(*c));
+	if (!c) {
+		for (unsigned i = 0; i < nfds; i++)
+			close(fds[i]);
+		return NULL;
+	}
+	c->p = p;
+	c->passed_fd = nfds > 0 ? fds[0] : -EBADF;
+	c->named_fd = c->srcfd = -EBADF;
+	for (unsigned i = 1; i < nfds; i++)
+		close(fds[i]);
+	peer_describe(p, c->who, sizeof(c->who));
+	add_sender(c->who, sizeof(c->who), s, p->pid);
+	snprintf(c->what, sizeof(c->what), "Mount");
+
+	/* The connection outlived its connecting process: whoever holds it
+	 * now is not who was identified. */
+	if (!peer_alive(p)) {
+		refuse(&c->err, SM_DELEGATE_PERMISSION_DENIED, "the caller exited: %s",
+		       strerror(ESRCH));
+		return refused(c);
+	}
+	int mntfd = -EBADF;
+	if (decode(c, params, nfds) < 0 || decide_caller(c) < 0 || resolve_source(c) < 0 ||
+	    decide_mark(c) < 0 || make_mount(c, &mntfd) < 0)
+		return refused(c);
+	json_object *reply = granted(c);
+	if (!reply) {
+		close(mntfd);
+		return refused(c);
+	}
+	*ret_fd = mntfd;
+	return reply;
 }

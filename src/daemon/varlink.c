@@ -3,7 +3,9 @@
  * interface, so that generic Varlink tools (varlinkctl) can talk to us. */
 #include <stdio.h>
 
-#include "shiftmountd.h"
+#include "log.h"
+#include "request.h"
+#include "varlink.h"
 #include "util.h"
 
 static const char delegate_description[] =
@@ -103,7 +105,7 @@ static json_object *get_description(json_object *params)
 	if (!params || json_object_object_length(params) != 1 ||
 	    !json_object_object_get_ex(params, "interface", &v) ||
 	    !json_object_is_type(v, json_type_string))
-		return error_with("org.varlink.service.InvalidParameter", "parameter", "interface");
+		return error_with(SM_VARLINK_INVALID_PARAMETER, "parameter", "interface");
 	const char *iface = json_object_get_string(v);
 	const char *text = !strcmp(iface, SM_DELEGATE_INTERFACE)   ? delegate_description
 			   : !strcmp(iface, "org.varlink.service") ? service_description
@@ -124,8 +126,8 @@ static void close_all(int *fds, unsigned n)
 		close(fds[i]);
 }
 
-json_object *varlink_dispatch(int sock, json_object *msg, int *fds, unsigned nfds, int *ret_fd,
-			      int *ret_oneway)
+json_object *varlink_dispatch(const struct peer *peer, const struct sender *s, json_object *msg,
+			      int *fds, unsigned nfds, int *ret_fd, int *ret_oneway)
 {
 	struct sm_varlink_call call;
 	const char *bad = NULL;
@@ -134,30 +136,31 @@ json_object *varlink_dispatch(int sock, json_object *msg, int *fds, unsigned nfd
 	if (sm_varlink_parse_call(msg, &call, &bad) < 0) {
 		close_all(fds, nfds);
 		log_msg("malformed call: bad member %s", bad ? bad : "?");
-		json_object *p = json_object_new_object();
-		if (sm_json_add_string(p, "reason", "not a Varlink call: bad or unknown member") <
+		json_object *ep = json_object_new_object();
+		if (sm_json_add_string(ep, "reason", "not a Varlink call: bad or unknown member") <
 			    0 ||
-		    sm_json_add_string(p, "member", bad ? bad : "?") < 0) {
-			json_object_put(p);
+		    sm_json_add_string(ep, "member", bad ? bad : "?") < 0) {
+			json_object_put(ep);
 			return NULL;
 		}
-		return sm_varlink_error(ERR_PROTOCOL, p);
+		return sm_varlink_error(SM_DELEGATE_PROTOCOL_ERROR, ep);
 	}
 	*ret_oneway = call.oneway;
 	if (call.more || call.upgrade) {
 		close_all(fds, nfds);
-		return error_with("org.varlink.service.InvalidParameter", "parameter",
+		return error_with(SM_VARLINK_INVALID_PARAMETER, "parameter",
 				  call.more ? "more" : "upgrade");
 	}
 	if (!strcmp(call.method, SM_DELEGATE_INTERFACE ".Mount"))
-		return delegate_mount(sock, call.params, fds, nfds, ret_fd);
+		return delegate_mount(peer, s, call.params, fds, nfds, ret_fd);
 
 	close_all(fds, nfds);
 	if (nfds > 0)
-		return error_with(ERR_PROTOCOL, "reason", "this method takes no file descriptors");
+		return error_with(SM_DELEGATE_PROTOCOL_ERROR, "reason",
+				  "this method takes no file descriptors");
 	if (!strcmp(call.method, "org.varlink.service.GetInfo")) {
 		if (call.params && json_object_object_length(call.params) != 0)
-			return error_with("org.varlink.service.InvalidParameter", "parameter",
+			return error_with(SM_VARLINK_INVALID_PARAMETER, "parameter",
 					  "(none expected)");
 		return get_info();
 	}

@@ -93,11 +93,9 @@ static void format_by(const struct sm_mark *m, char *buf, size_t len)
 	}
 }
 
-enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, struct sm_error *err,
-				       struct sm_idmap *ret_uid, struct sm_idmap *ret_gid)
+enum sm_policy_verdict sm_policy_check_caller(const struct sm_policy_input *in,
+					      struct sm_error *err)
 {
-	const struct sm_mark *m = in->mark;
-
 	if (in->userns_initial)
 		return verdict(SM_POLICY_DENIED, err,
 			       "caller is in the initial user namespace; only the root of a "
@@ -125,6 +123,14 @@ enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, struct 
 			"unshare -r makes, is refused)",
 			um, gm);
 	}
+	sm_error_clear(err);
+	return SM_POLICY_ALLOW;
+}
+
+enum sm_policy_verdict sm_policy_check_mark(const struct sm_policy_input *in, struct sm_error *err,
+					    struct sm_idmap *ret_uid, struct sm_idmap *ret_gid)
+{
+	const struct sm_mark *m = in->mark;
 	if (!m)
 		return verdict(SM_POLICY_NOT_MARKED, err, "the directory is not marked shiftable");
 	if (sm_mark_grants_anyone_root(m) && !m->anyone_as_disk_root)
@@ -184,4 +190,11 @@ enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, struct 
 		*ret_gid = *mg;
 	sm_error_clear(err);
 	return SM_POLICY_ALLOW;
+}
+
+enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, struct sm_error *err,
+				       struct sm_idmap *ret_uid, struct sm_idmap *ret_gid)
+{
+	enum sm_policy_verdict v = sm_policy_check_caller(in, err);
+	return v != SM_POLICY_ALLOW ? v : sm_policy_check_mark(in, err, ret_uid, ret_gid);
 }
