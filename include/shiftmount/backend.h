@@ -34,7 +34,9 @@ const char *sm_backend_name(enum sm_backend b);
 int sm_backend_choose(int dirfd, const char *path, enum sm_backend requested, enum sm_backend *ret);
 
 /* Where shiftfs-fuse is: $SHIFTFS_FUSE if set, else next to the running
- * program (/proc/self/exe), else the first one on $PATH.  -ENOENT. */
+ * program (/proc/self/exe), else the first one on $PATH (the default path
+ * when unset).  The environment is read with secure_getenv(): a setuid or
+ * setcap caller never runs a binary its invoker named.  -ENOENT. */
 int sm_fuse_find(char *buf, size_t len);
 
 /* Mount `src` on `dst` with shiftfs-fuse for the maps (disk -> host) and

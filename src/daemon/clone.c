@@ -29,6 +29,7 @@
 
 #include "clone.h"
 #include "config.h"
+#include "fork.h"
 #include "missing-syscall.h"
 #include "util.h"
 
@@ -244,15 +245,15 @@ int clone_in_mntns(int mntns_fd, int src_fd, int userns_fd, unsigned flags,
 	_cleanup_close_ int parent_end = sp[0];
 	_cleanup_close_ int child_end = sp[1];
 
-	_cleanup_kill_ pid_t pid = fork();
-	if (pid < 0)
-		return sm_negerrno();
-	if (pid == 0) {
-		sm_closep(&parent_end);
+	/* What the child works with, and nothing else. */
+	const int keep[] = {child_end, mntns_fd, src_fd, userns_fd};
+	_cleanup_kill_ pid_t pid = 0;
+	int r = safe_fork(keep, ELEMENTSOF(keep), &pid);
+	if (r < 0)
+		return r;
+	if (r == 0)
 		child(child_end, mntns_fd, src_fd, userns_fd, flags, top);
-	}
-	sm_closep(&child_end);
-	child_end = -EBADF;
+	child_end = safe_close(child_end);
 
 	struct pollfd pfd = {.fd = parent_end, .events = POLLIN};
 	int n;
@@ -274,7 +275,7 @@ int clone_in_mntns(int mntns_fd, int src_fd, int userns_fd, unsigned flags,
 	struct msghdr mh = {
 		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &cm, .msg_controllen = sizeof(cm)};
 	ssize_t got = recvmsg(parent_end, &mh, MSG_CMSG_CLOEXEC);
-	int r = res.r;
+	r = res.r;
 	if (got != (ssize_t)sizeof(res))
 		r = -EIO;
 	int mntfd = -EBADF;

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "fork.h"
 #include "log.h"
 #include "peer.h"
 #include "varlink.h"
@@ -242,23 +243,22 @@ static int is_mount_call(json_object *msg)
 }
 
 /* A worker answers the Mount; the connection waits for it.  Consumes msg
- * and fds. */
+ * and fds.  The worker keeps only its connection, its peer's fds and the
+ * call's: not the listening socket, the signalfd nor other clients'
+ * connections. */
 static void start_worker(struct conn *c, json_object *msg, int *fds, unsigned nfds)
 {
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* Other clients' connections and fds are none of its business. */
-		for (unsigned i = 0; i < n_conns; i++) {
-			if (&conns[i] == c)
-				continue;
-			close(conns[i].fd);
-			peer_release(conns[i].peer);
-			for (unsigned k = 0; k < conns[i].pnfds; k++)
-				close(conns[i].pfds[k]);
-		}
+	const struct peer *p = c->peer;
+	int keep[4 + 1 + SM_PROTO_MAX_FDS] = {c->fd, p->pidfd, p->procfd, p->userns_fd,
+					      p->mntns_fd};
+	size_t n_keep = 5;
+	for (unsigned k = 0; k < nfds; k++)
+		keep[n_keep++] = fds[k];
+	pid_t pid = 0;
+	int r = safe_fork(keep, n_keep, &pid);
+	if (r == 0)
 		_exit(answer(c, msg, fds, nfds) < 0 ? 1 : 0);
-	}
-	if (pid < 0) {
+	if (r < 0) {
 		(void)answer(c, msg, fds, nfds); /* in line, as a last resort */
 	} else {
 		for (unsigned k = 0; k < nfds; k++)

@@ -187,11 +187,10 @@ int peer_identify(int sock, struct peer *p, struct sm_error *err)
 
 void peer_release(struct peer *p)
 {
-	sm_closep(&p->pidfd);
-	sm_closep(&p->procfd);
-	sm_closep(&p->userns_fd);
-	sm_closep(&p->mntns_fd);
-	p->pidfd = p->procfd = p->userns_fd = p->mntns_fd = -EBADF;
+	p->pidfd = safe_close(p->pidfd);
+	p->procfd = safe_close(p->procfd);
+	p->userns_fd = safe_close(p->userns_fd);
+	p->mntns_fd = safe_close(p->mntns_fd);
 }
 
 void peer_describe(const struct peer *p, char *buf, size_t len)

@@ -29,6 +29,7 @@
 
 #include "clone.h"
 #include "config.h"
+#include "fork.h"
 #include "log.h"
 #include "request.h"
 #include "missing-syscall.h"
@@ -270,10 +271,13 @@ static int inspect_in_child(const struct peer *p, const struct sm_delegate_reque
 		return sm_negerrno();
 	_cleanup_close_ int rd = pfd[0];
 	_cleanup_close_ int wr = pfd[1];
-	_cleanup_kill_ pid_t pid = fork();
-	if (pid < 0)
-		return sm_negerrno();
-	if (pid == 0) {
+	/* What inspect() touches, and nothing else. */
+	const int keep[] = {wr, srcfd, p->pidfd, p->procfd};
+	_cleanup_kill_ pid_t pid = 0;
+	int r = safe_fork(keep, ELEMENTSOF(keep), &pid);
+	if (r < 0)
+		return r;
+	if (r == 0) {
 		/* The only writer: what the parent reads whole is all of it. */
 		struct inspection *x = calloc(1, sizeof(*x));
 		if (!x)
@@ -281,8 +285,7 @@ static int inspect_in_child(const struct peer *p, const struct sm_delegate_reque
 		inspect(p, req, srcfd, x);
 		_exit(write(wr, x, sizeof(*x)) == (ssize_t)sizeof(*x) ? 0 : 1);
 	}
-	sm_closep(&wr);
-	wr = -EBADF;
+	wr = safe_close(wr);
 	struct pollfd pf = {.fd = rd, .events = POLLIN};
 	int n;
 	do

@@ -65,7 +65,9 @@ static int executable(const char *p)
 
 int sm_fuse_find(char *buf, size_t len)
 {
-	const char *env = getenv("SHIFTFS_FUSE");
+	/* The binary run as root: from the environment only when it is ours
+	 * to trust (secure_getenv is NULL in a setuid or setcap program). */
+	const char *env = secure_getenv("SHIFTFS_FUSE");
 	char self[PATH_MAX];
 
 	if (env && *env) {
@@ -84,7 +86,7 @@ int sm_fuse_find(char *buf, size_t len)
 				return 0;
 		}
 	}
-	const char *path = getenv("PATH");
+	const char *path = secure_getenv("PATH");
 	if (!path || !*path)
 		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	while (*path) {

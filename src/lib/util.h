@@ -16,14 +16,22 @@
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
-static inline void sm_closep(int *fd)
+/* Close `fd` if it is one (errno kept) and return -EBADF, for
+ * `fd = safe_close(fd);`: the variable never names a closed fd. */
+static inline int safe_close(int fd)
 {
 	/* Never retry close() on EINTR: the fd is gone either way on Linux. */
-	if (*fd >= 0) {
+	if (fd >= 0) {
 		int saved = errno;
-		close(*fd);
+		close(fd);
 		errno = saved;
 	}
+	return -EBADF;
+}
+
+static inline void sm_closep(int *fd)
+{
+	*fd = safe_close(*fd);
 }
 #define _cleanup_close_ _cleanup_(sm_closep)
 

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The one way shiftmountd forks: its workers, the inspection child and the
+ * clone child. */
+#ifndef SHIFTMOUNTD_FORK_H
+#define SHIFTMOUNTD_FORK_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Fork a child that starts clean, as systemd's safe_fork_full(
+ * FORK_RESET_SIGNALS | FORK_DEATHSIG | FORK_CLOSE_ALL_FDS): every fd but
+ * stdin, stdout, stderr and the `n_keep` in `keep` closed (negative entries
+ * are ignored), every signal handler back to its default but SIGPIPE's,
+ * which stays ignored (a write to a gone peer fails with EPIPE), no signal
+ * blocked, and SIGKILL when the parent dies (checked after it is set, in
+ * case the parent died in between).  So a worker holds neither the
+ * listening socket nor the signalfd nor other clients' connections.
+ * 0 in the child, 1 in the parent with *ret_pid set, -errno when the fork
+ * failed.  The child ends with _exit(). */
+int safe_fork(const int *keep, size_t n_keep, pid_t *ret_pid);
+
+#endif
