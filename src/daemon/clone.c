@@ -46,15 +46,43 @@ static int same_mark(const struct sm_mark *a, const struct sm_mark *b)
 	return 1;
 }
 
-/* The mount table of the namespace the task is in now, through the procfs
- * opened before any namespace of the caller's was joined. */
-static FILE *open_mountinfo(int procfd)
+/* One line of a mount table, as the two checks below read it. */
+struct mount_line {
+	int id, parent;
+	char mp[4096]; /* unescaped */
+	int fuse;      /* its filesystem type is fuse or fuse.* */
+};
+
+/* Call `fn` for each mount of the namespace the task is in now, through the
+ * procfs opened before any namespace of the caller's was joined.  Stops at
+ * the first non-zero return of `fn` and returns it; -EIO for a table that
+ * cannot be read or parsed. */
+static int each_mount(int procfd, int (*fn)(const struct mount_line *m, void *userdata),
+		      void *userdata)
 {
 	int fd = openat(procfd, "mountinfo", O_RDONLY | O_CLOEXEC);
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
-	if (!f)
-		sm_closep(&fd);
-	return f;
+	if (!f) {
+		safe_close(fd);
+		return -EIO;
+	}
+	_cleanup_free_ struct mount_line *m = malloc(sizeof(*m));
+	char *line = NULL;
+	size_t cap = 0;
+	int r = m ? 0 : -ENOMEM;
+	while (r == 0 && getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%d %d %*s %*s %4095s", &m->id, &m->parent, m->mp) != 3) {
+			r = -EIO;
+			break;
+		}
+		sm_mountinfo_unescape(m->mp);
+		const char *sep = strstr(line, " - ");
+		m->fuse = sep && !strncmp(sep + 3, "fuse", 4);
+		r = fn(m, userdata);
+	}
+	free(line);
+	fclose(f);
+	return r;
 }
 
 /* One submount of a recursive clone: reachable (not covered), not FUSE,
@@ -74,9 +102,30 @@ static int submount_ok(const char *mp, int mnt_id, const struct sm_mark *top)
 		return 0;
 	char buf[SM_MARK_TEXT_MAX + 1];
 	struct sm_mark m;
-	struct sm_error err;
 	ssize_t n = fgetxattr(fd, SM_MARK_XATTR, buf, sizeof(buf));
-	return n >= 0 && sm_mark_parse(buf, (size_t)n, &m, &err) == 0 && same_mark(&m, top);
+	return n >= 0 && sm_mark_parse(buf, (size_t)n, &m, NULL) == 0 && same_mark(&m, top);
+}
+
+struct submounts {
+	uint64_t mnt_id; /* the clone's (check_submounts) or the source's */
+	const struct sm_mark *top;
+	const char *src; /* check_no_submounts: the source's path */
+	size_t sl;
+	char *what;
+	size_t len;
+};
+
+static int marked_like_top(const struct mount_line *m, void *userdata)
+{
+	struct submounts *s = userdata;
+	if ((uint64_t)m->id == s->mnt_id)
+		return 0;
+	/* A FUSE server may never answer: refuse it untouched. */
+	if (m->fuse || !submount_ok(m->mp, m->id, s->top)) {
+		snprintf(s->what, s->len, "%.200s", m->mp);
+		return -SUBMOUNT_UNMARKED;
+	}
+	return 0;
 }
 
 /* A recursive clone takes whatever is mounted under the source in the
@@ -90,33 +139,20 @@ static int check_submounts(int procfd, const struct sm_mark *top, char *what, si
 	struct statx root;
 	if (statx(AT_FDCWD, "/", 0, STATX_MNT_ID, &root) < 0)
 		return -errno;
-	FILE *f = open_mountinfo(procfd);
-	if (!f)
-		return -EIO;
-	char *line = NULL;
-	size_t cap = 0;
-	int r = 0;
-	while (r == 0 && getline(&line, &cap, f) > 0) {
-		int id;
-		char mp[4096];
-		if (sscanf(line, "%d %*d %*s %*s %4095s", &id, mp) != 2) {
-			r = -EIO;
-			break;
-		}
-		if ((uint64_t)id == root.stx_mnt_id)
-			continue;
-		sm_mountinfo_unescape(mp);
-		/* A FUSE server may never answer: refuse it untouched. */
-		const char *sep = strstr(line, " - ");
-		int fuse = sep && !strncmp(sep + 3, "fuse", 4);
-		if (fuse || !submount_ok(mp, id, top)) {
-			snprintf(what, len, "%.200s", mp);
-			r = -SUBMOUNT_UNMARKED;
-		}
+	struct submounts s = {.mnt_id = root.stx_mnt_id, .top = top, .what = what, .len = len};
+	return each_mount(procfd, marked_like_top, &s);
+}
+
+static int covers_source(const struct mount_line *m, void *userdata)
+{
+	struct submounts *s = userdata;
+	if ((uint64_t)m->parent != s->mnt_id || (uint64_t)m->id == s->mnt_id)
+		return 0;
+	if (!strncmp(m->mp, s->src, s->sl) && (m->mp[s->sl] == '/' || m->mp[s->sl] == '\0')) {
+		snprintf(s->what, s->len, "%.200s", m->mp);
+		return -SUBMOUNT_UNCOVERED;
 	}
-	free(line);
-	fclose(f);
-	return r;
+	return 0;
 }
 
 /* A non-recursive clone shows what lies beneath the source's submounts.  In
@@ -138,31 +174,14 @@ static int check_no_submounts(int procfd, int src_fd, char *what, size_t len)
 	if (n <= 0)
 		return -EIO;
 	src[n] = '\0';
-	size_t sl = strcmp(src, "/") ? (size_t)n : 0; /* "/" prefixes every path */
-	FILE *f = open_mountinfo(procfd);
-	if (!f)
-		return -EIO;
-	char *line = NULL;
-	size_t cap = 0;
-	int r = 0;
-	while (r == 0 && getline(&line, &cap, f) > 0) {
-		int id, parent;
-		char mp[4096];
-		if (sscanf(line, "%d %d %*s %*s %4095s", &id, &parent, mp) != 3) {
-			r = -EIO;
-			break;
-		}
-		if ((uint64_t)parent != sx.stx_mnt_id || (uint64_t)id == sx.stx_mnt_id)
-			continue;
-		sm_mountinfo_unescape(mp);
-		if (!strncmp(mp, src, sl) && (mp[sl] == '/' || mp[sl] == '\0')) {
-			snprintf(what, len, "%.200s", mp);
-			r = -SUBMOUNT_UNCOVERED;
-		}
-	}
-	free(line);
-	fclose(f);
-	return r;
+	struct submounts s = {
+		.mnt_id = sx.stx_mnt_id,
+		.src = src,
+		.sl = strcmp(src, "/") ? (size_t)n : 0, /* "/" prefixes every path */
+		.what = what,
+		.len = len,
+	};
+	return each_mount(procfd, covers_source, &s);
 }
 
 static int lock_flags(int procfd, int mntfd, int userns_fd, unsigned flags,
@@ -197,7 +216,7 @@ static void child(int sock, int mntns_fd, int src_fd, int userns_fd, unsigned fl
 		  const struct sm_mark *top)
 {
 	int r = 0, mntfd = -1;
-	static struct clone_result res;
+	struct clone_result res = {0};
 	/* Not even the user namespace entered below may ptrace this child. */
 	(void)prctl(PR_SET_DUMPABLE, 0);
 	/* The daemon's procfs, before the caller's /proc could stand in. */
@@ -265,8 +284,7 @@ int clone_in_mntns(int mntns_fd, int src_fd, int userns_fd, unsigned flags,
 	if (n < 0)
 		return sm_negerrno();
 
-	static struct clone_result res;
-	res = (struct clone_result){.r = -EIO};
+	struct clone_result res = {.r = -EIO};
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int) * 4)];

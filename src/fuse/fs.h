@@ -93,7 +93,6 @@ void itab_ref(struct sm_node *n);
 /* Drop `count` kernel references; the last one frees the node. */
 void itab_forget(struct sm_node *n, uint64_t count);
 struct sm_node *node_of(fuse_ino_t ino);
-size_t itab_count(void);
 /* Decide whether nodes may hold file handles (the filesystem makes them and
  * we may open them) and how many fds they may hold first: half the open-file
  * limit (auto), none (always) or all (never).  Once the root's fd is open.

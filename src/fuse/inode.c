@@ -292,11 +292,3 @@ struct sm_node *node_of(fuse_ino_t ino)
 		return &sm_fs.root;
 	return (struct sm_node *)(uintptr_t)ino;
 }
-
-size_t itab_count(void)
-{
-	pthread_mutex_lock(&sm_fs.itab.lock);
-	size_t n = sm_fs.itab.n;
-	pthread_mutex_unlock(&sm_fs.itab.lock);
-	return n;
-}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The delegation policy (DESIGN.md "Security rules").  Each rule answers
+ * The delegation policy (docs/daemon.md, "What the daemon refuses").  Each rule answers
  * one of the thread's worries:
  *  - only a namespace's own root may shift along it, so a tenant cannot
  *    borrow another user namespace (the kernel cannot check subuid ranges);
