@@ -38,7 +38,8 @@ __attribute__((format(printf, 1, 2))) int usage_error(const char *fmt, ...);
 int op_error(int err, const char *hint, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* A map parse error in the contract's form:
- * `--map: "b:0:100000:0": COUNT must be > 0`; returns EXIT_USAGE. */
+ * `--map: "b:0:100000:0": COUNT must be > 0`; returns EXIT_USAGE (EXIT_FAILED
+ * when it is not bad input, such as out of memory). */
 int map_error(const char *option, const struct sm_error *err);
 
 /* The library's error after our prefix ("shiftmount: MESSAGE", then
