@@ -21,10 +21,10 @@ fi
 
 # The daemon's own listening socket (flag __SO_ACCEPTCON in /proc/net/unix).
 listener=$(awk -v p="$SOCK" '$8 == p && $4 == "00010000" { print $7 }' /proc/net/unix)
-links() { ls -l "/proc/$1/fd" 2>/dev/null | sed 's/.* -> //'; }
+links() { ls -l "/proc/$1/fd" 2>/dev/null | sed -n 's/.* -> //p'; }
 sockets() { links "$1" | grep -c '^socket:'; }
 blocked() { awk '/^SigBlk:/ { print $2 }' "/proc/$1/status"; }
-children() { cat /proc/"$1"/task/*/children 2>/dev/null; }
+children() { cat /proc/"$1"/task/*/children 2>/dev/null | tr -s " " "\n"; }
 # LIST (of fd links) has a line matching REGEX as a whole.
 holds() { printf '%s\n' "$1" | grep -qxE -- "$2"; }
 
@@ -61,6 +61,9 @@ if wait_for "a worker and its inspection child, held by the stopped FUSE server"
 	is "inspection child: no signal blocked" "$(blocked "$inspector")" 0000000000000000
 	diag "worker holds: $(echo $w)"
 	diag "inspection child holds: $(echo $i)"
+else
+	diag "request: $(cat "$SM_TMP/held.out")"
+	diag "daemon log: $(tail -n 3 "$DLOG")"
 fi
 wait $req
 like "the held request is refused once the inspection times out" "$(cat "$SM_TMP/held.out")" \
