@@ -32,7 +32,7 @@ static double now(void)
 static int one_request(const char *sock_path, const char *src, const char *dst)
 {
 	struct sm_delegate_request req;
-	char error[256] = "", why[1024] = "";
+	struct sm_error err = {0};
 	int sock = -EBADF, srcfd = -EBADF, mntfd = -EBADF, r;
 
 	memset(&req, 0, sizeof(req));
@@ -41,13 +41,12 @@ static int one_request(const char *sock_path, const char *src, const char *dst)
 	if (r >= 0)
 		r = sm_delegate_open_source(src, &req, &srcfd);
 	if (r >= 0)
-		r = sm_delegate_mount(sock, &req, srcfd, 30000, &mntfd, NULL, error, sizeof(error),
-				      why, sizeof(why));
+		r = sm_delegate_mount(sock, &req, srcfd, 30000, &mntfd, NULL, &err);
 	if (r >= 0)
 		r = sm_mount_attach(mntfd, AT_FDCWD, dst);
 	if (r < 0)
-		fprintf(stderr, "reqloop: %s%s%s%s\n", strerror(-r), error[0] ? ": " : "", error,
-			why[0] ? why : "");
+		fprintf(stderr, "reqloop: %s%s%s%s%s\n", strerror(-r), err.name[0] ? ": " : "",
+			err.name, err.message[0] ? ": " : "", err.message);
 	if (mntfd >= 0)
 		close(mntfd);
 	if (srcfd >= 0)
