@@ -166,6 +166,21 @@ int main(void)
 	   "uid mount map: disk 100000+i <-> host, clipped to the range");
 	ok(mg.n == 2 && mg.ext[0].inner == 5000, "gid mount map uses origin-gid");
 
+	/* The two halves the daemon calls apart: the caller's never reads the
+	 * mark, the mark's judges only the mark. */
+	in.mark = NULL;
+	is_int(sm_policy_check_caller(&in, &err), SM_POLICY_ALLOW,
+	       "caller's half: a container's root is allowed before any mark is known");
+	is_int(sm_policy_check_mark(&in, &err, NULL, NULL), SM_POLICY_NOT_MARKED,
+	       "mark's half: no mark is not marked");
+	in.mark = &mark;
+	in.cap_sys_admin = 0;
+	is_int(sm_policy_check_caller(&in, &err), SM_POLICY_DENIED,
+	       "caller's half: without CAP_SYS_ADMIN denied, whatever the mark");
+	ok(strstr(err.message, "lacks CAP_SYS_ADMIN") != NULL, "  ... saying why");
+	is_int(sm_policy_check_mark(&in, &err, &mu, &mg), SM_POLICY_ALLOW,
+	       "mark's half: judges the mark alone (the caller's rules are the other half's)");
+
 	sm_subid_free(&subuid);
 	sm_subid_free(&subgid);
 	sm_subid_free(&multi);
