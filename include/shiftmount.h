@@ -25,5 +25,6 @@
 #include "shiftmount/proto.h"
 #include "shiftmount/delegate.h"
 #include "shiftmount/plan.h"
+#include "shiftmount/reconfigure.h"
 
 #endif

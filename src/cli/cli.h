@@ -23,6 +23,7 @@ int verb_mark(int argc, char **argv);
 int verb_unmark(int argc, char **argv);
 int verb_request(int argc, char **argv);
 int verb_audit(int argc, char **argv);
+int verb_reconfigure(int argc, char **argv);
 
 /* The marks part of `shiftmount show` (show-marks.c): text to `out` when
  * `json` is NULL, else an array added to `json` under "marks".  `paths` (n

@@ -14,6 +14,7 @@ static const struct verb {
 	const char *synopsis;
 } verbs[] = {
 	{"bind", verb_bind, "make a uid/gid-shifting bind mount"},
+	{"reconfigure", verb_reconfigure, "change a live shifted mount's map or flags"},
 	{"show", verb_show, "list marks and shifted mounts with their maps"},
 	{"mark", verb_mark, "mark a directory shiftable (admin)"},
 	{"unmark", verb_unmark, "remove a directory's mark (admin)"},
@@ -100,7 +101,7 @@ static void usage(FILE *f)
 		   "uid/gid-shifting bind mounts: a tree appears owned by a container's ids\n"
 		   "without being chowned.\n\nVerbs:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].synopsis);
+		fprintf(f, "  %-11s %s\n", verbs[i].name, verbs[i].synopsis);
 	fprintf(f, "\n'shiftmount VERB --help' describes a verb; shiftmount(1) has it all.\n"
 		   "Exit status: 0 success, 1 the operation failed, 2 bad usage or input.\n");
 }

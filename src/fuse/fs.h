@@ -66,6 +66,7 @@ struct sm_fuse_config {
 	double entry_timeout, attr_timeout, negative_timeout; /* < 0: default */
 	unsigned max_threads;
 	int fuse_fd; /* an open /dev/fuse handed to us, or -1 */
+	int beneath; /* mount beneath the mount at dst (shiftmount reconfigure) */
 };
 
 struct sm_fs {
@@ -82,6 +83,13 @@ struct sm_fs {
 };
 
 extern struct sm_fs sm_fs;
+
+/* beneath.c: the FUSE mount of `src` on device `devfd`, made detached
+ * (fsmount) and moved beneath the mount now at `dst`, which stays on top
+ * for its owner to detach.  0 and *ret_mnt_id (mountinfo's id), or -errno
+ * and errno's message on stderr. */
+int beneath_mount(const char *src, const char *dst, int devfd, unsigned mount_flags,
+		  int allow_other, unsigned long long *ret_mnt_id);
 
 /* inode.c */
 int itab_init(struct sm_itab *t);

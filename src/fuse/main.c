@@ -105,6 +105,8 @@ static void usage(FILE *f)
 		"  allow_other         let every user reach the mount (default when root)\n"
 		"  noallow_other       only the mounting user\n"
 		"  recursive           also serve the mounts below SRC\n"
+		"  beneath             mount beneath the mount now at DST, which stays on\n"
+		"                      top (shiftmount reconfigure then detaches it)\n"
 		"Caching (safe defaults: cache=auto, timeout=1, no writeback):\n"
 		"  cache=never|auto|always   attribute/entry/page caching policy\n"
 		"  timeout=S, entry_timeout=S, attr_timeout=S, negative_timeout=S\n"

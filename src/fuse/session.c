@@ -76,7 +76,10 @@ static int flushless_fs(int fd)
 	return 0;
 }
 
-static unsigned long long mount_id_at(const char *path)
+/* The id of the shiftfs-fuse mount on top at `path`; with `want`, whether
+ * that mount is at `path` at all (returns `want`, else 0): after
+ * `shiftmount reconfigure` another instance's mount may sit there too. */
+static unsigned long long mount_id_at(const char *path, unsigned long long want)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[8192];
@@ -89,7 +92,7 @@ static unsigned long long mount_id_at(const char *path)
 		char mp[4096];
 		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ..." -- the last match is on top. */
 		if (sscanf(line, "%llu %*u %*s %*s %4095s", &mid, mp) == 2 && !strcmp(mp, path) &&
-		    strstr(line, " - " SM_FUSE_FSTYPE " "))
+		    strstr(line, " - " SM_FUSE_FSTYPE " ") && (!want || mid == want))
 			id = mid;
 	}
 	fclose(f);
@@ -115,7 +118,7 @@ static int do_mount(struct sm_fs *fs, const char *src_abs, int devfd)
 		 (unsigned)getuid(), (unsigned)getgid(), fs->cfg.allow_other ? ",allow_other" : "");
 	if (mount(src_abs, dst_abs, SM_FUSE_FSTYPE, flags, opts) < 0)
 		return -errno;
-	our_mnt_id = mount_id_at(dst_abs);
+	our_mnt_id = mount_id_at(dst_abs, 0);
 	return 0;
 }
 
@@ -305,7 +308,9 @@ int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops)
 	}
 	if (fs->cfg.fuse_fd >= 0)
 		close(fs->cfg.fuse_fd);
-	r = do_mount(fs, src_abs, devfd);
+	r = fs->cfg.beneath ? beneath_mount(src_abs, dst_abs, devfd, fs->cfg.mount_flags,
+					    fs->cfg.allow_other, &our_mnt_id)
+			    : do_mount(fs, src_abs, devfd);
 	if (r < 0) {
 		fprintf(stderr, "shiftfs-fuse: mount %s on %s: %s\n", src_abs, dst_abs,
 			strerror(-r));
@@ -326,7 +331,7 @@ int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops)
 
 	/* Stopped by a signal with the mount still ours: take it away.  (When
 	 * it was unmounted, the loop ended on its own and the id is gone.) */
-	if (our_mnt_id && mount_id_at(dst_abs) == our_mnt_id)
+	if (our_mnt_id && mount_id_at(dst_abs, our_mnt_id) == our_mnt_id)
 		umount2(dst_abs, MNT_DETACH);
 	fuse_remove_signal_handlers(fs->se);
 	fuse_session_destroy(fs->se);

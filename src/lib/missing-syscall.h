@@ -49,6 +49,10 @@
 #define __NR_listmount 458
 #endif
 
+#ifndef __NR_open_tree_attr
+#define __NR_open_tree_attr 467
+#endif
+
 #ifndef MOUNT_ATTR_IDMAP
 #define MOUNT_ATTR_IDMAP 0x00100000
 #endif
@@ -72,6 +76,25 @@ struct mount_attr {
 #endif
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+/* Linux 6.5: mount beneath the top mount of the target (so that the top one
+ * can then be detached, uncovering the new one in a single step). */
+#ifndef MOVE_MOUNT_BENEATH
+#define MOVE_MOUNT_BENEATH 0x00000200
+#endif
+#ifndef FSCONFIG_SET_FLAG
+#define FSCONFIG_SET_FLAG   0
+#define FSCONFIG_SET_STRING 1
+#define FSCONFIG_CMD_CREATE 6
+#endif
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 0x00000001
+#endif
+#ifndef FSMOUNT_CLOEXEC
+#define FSMOUNT_CLOEXEC 0x00000001
 #endif
 #ifndef MS_PRIVATE
 #define MS_PRIVATE (1 << 18)
@@ -109,6 +132,30 @@ static inline int sys_mount_setattr(int dfd, const char *path, unsigned flags,
 				    struct mount_attr *attr, size_t size)
 {
 	return (int)syscall(__NR_mount_setattr, dfd, path, flags, attr, size);
+}
+
+/* open_tree_attr(2), Linux 6.15: open_tree() and mount_setattr() in one
+ * call; on a clone of an idmapped mount it may replace (or clear) the idmap,
+ * which mount_setattr() refuses on any mount that was ever idmapped. */
+static inline int sys_open_tree_attr(int dfd, const char *path, unsigned flags,
+				     struct mount_attr *attr, size_t size)
+{
+	return (int)syscall(__NR_open_tree_attr, dfd, path, flags, attr, size);
+}
+
+static inline int sys_fsopen(const char *fsname, unsigned flags)
+{
+	return (int)syscall(__NR_fsopen, fsname, flags);
+}
+
+static inline int sys_fsconfig(int fd, unsigned cmd, const char *key, const void *value, int aux)
+{
+	return (int)syscall(__NR_fsconfig, fd, cmd, key, value, aux);
+}
+
+static inline int sys_fsmount(int fd, unsigned flags, unsigned attr_flags)
+{
+	return (int)syscall(__NR_fsmount, fd, flags, attr_flags);
 }
 
 static inline int sys_openat2(int dfd, const char *path, struct open_how *how, size_t size)

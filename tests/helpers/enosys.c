@@ -40,6 +40,7 @@ static const struct {
 	long nr;
 } table[] = {
 	{"open_tree", __NR_open_tree},
+	{"open_tree_attr", __NR_open_tree_attr},
 	{"move_mount", __NR_move_mount},
 	{"fsopen", __NR_fsopen},
 	{"fsconfig", __NR_fsconfig},

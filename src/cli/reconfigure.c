@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * shiftmount reconfigure: change a live shifted mount's map (target,
+ * origin, range) or its flags, atomically.  The new map is planned with the
+ * same rules as `shiftmount bind` (sm_plan, with the mount's own tree as
+ * SRC); the library swaps the new mount in beneath the old and detaches the
+ * old one lazily.  Only flags: changed in place.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "util.h"
+
+struct reconf_args {
+	const char *dst;
+	int shift, have_map, have_flags;
+	unsigned set, clear; /* -o: SM_MOUNT_* bits turned on, off */
+	struct sm_idmap map_uid, map_gid;
+	struct sm_plan_request req;
+};
+
+static void help(void)
+{
+	printf("Usage: shiftmount reconfigure [OPTIONS] DST\n"
+	       "\n"
+	       "Change the shifted mount at DST while it is in use: a new map (as bind\n"
+	       "computes it), or other flags.  The new mount is put beneath the old one and\n"
+	       "the old one detached lazily: files open and working directories inside it\n"
+	       "keep the old map until closed; every new lookup sees the new map, and no\n"
+	       "moment shows the unshifted tree or nothing.\n"
+	       "\n"
+	       "A new map (the options of shiftmount bind):\n"
+	       "  --shift[=TARGET]      shift back along TARGET (a PID or /proc/PID/ns/user)\n"
+	       "  --origin N            disk id of interior id 0 (default: the mark of the\n"
+	       "                        mount's source, else /etc/shiftmount.conf, else 0)\n"
+	       "  --origin-uid N, --origin-gid N, --origin-ns NSFILE, --range N\n"
+	       "  --map SPEC            explicit \"[u:|g:|b:]DISK:HOST:COUNT ...\" extents\n"
+	       "  -r, --recursive       the new mount shows the submounts too (needed when\n"
+	       "                        there are mounts below DST)\n"
+	       "Flags (alone: changed in place):\n"
+	       "  -o OPTS               ro, rw, nosuid, suid, nodev, dev, noexec, exec; the\n"
+	       "                        others stay as they are\n"
+	       "  -v, --verbose         say what is done\n"
+	       "  -h, --help            this text\n"
+	       "\n"
+	       "Needs root of the initial user namespace and Linux 6.15 (open_tree_attr)\n"
+	       "and 6.5 (MOVE_MOUNT_BENEATH) for a new map; a mount granted by shiftmountd\n"
+	       "is locked for its tenant.\n"
+	       "Exit status: 0 done, 1 the change failed (the old mount is as it was), 2 bad\n"
+	       "usage or input (nothing changed).\n");
+}
+
+#define ALL_FLAGS (SM_MOUNT_RDONLY | SM_MOUNT_NOSUID | SM_MOUNT_NODEV | SM_MOUNT_NOEXEC)
+
+/* -o OPTS as two sets of bits, which it turns on and which off (the last
+ * word wins, as in "ro,rw"): the options applied once to no bits and once
+ * to all of them. */
+static int parse_flags(const char *opts, struct reconf_args *a)
+{
+	const char *bad;
+	unsigned on = 0, kept = ALL_FLAGS;
+	if (sm_mount_parse_options(opts, &on, &bad) < 0 ||
+	    sm_mount_parse_options(opts, &kept, &bad) < 0)
+		return usage_error("-o: \"%s\": unknown option (ro, rw, nosuid, suid, nodev, dev, "
+				   "noexec, exec)",
+				   bad);
+	unsigned off = ALL_FLAGS & ~kept;
+	a->set = (a->set & ~off) | on;
+	a->clear = (a->clear & ~on) | off;
+	a->have_flags = 1;
+	return 0;
+}
+
+/* Any option of the map given: a new mount; else only the flags change. */
+static int new_map(const struct reconf_args *a)
+{
+	const struct sm_plan_request *q = &a->req;
+	return a->have_map || a->shift || q->have_origin_uid || q->have_origin_gid ||
+	       q->origin_ns || q->have_range;
+}
+
+static int parse_args(int argc, char **argv, struct reconf_args *a)
+{
+	enum {
+		OPT_SHIFT = 0x100,
+		OPT_ORIGIN,
+		OPT_ORIGIN_UID,
+		OPT_ORIGIN_GID,
+		OPT_ORIGIN_NS,
+		OPT_RANGE,
+		OPT_MAP,
+	};
+	static const struct option longopts[] = {
+		{"shift", optional_argument, NULL, OPT_SHIFT},
+		{"origin", required_argument, NULL, OPT_ORIGIN},
+		{"origin-uid", required_argument, NULL, OPT_ORIGIN_UID},
+		{"origin-gid", required_argument, NULL, OPT_ORIGIN_GID},
+		{"origin-ns", required_argument, NULL, OPT_ORIGIN_NS},
+		{"range", required_argument, NULL, OPT_RANGE},
+		{"map", required_argument, NULL, OPT_MAP},
+		{"recursive", no_argument, NULL, 'r'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	struct sm_plan_request *q = &a->req;
+	struct sm_error err;
+	uint32_t v;
+	int c, r;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":rvho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SHIFT:
+			if (a->shift)
+				return usage_error("--shift: given twice");
+			a->shift = 1;
+			q->target = optarg;
+			if (optarg && !*optarg)
+				return usage_error("--shift: \"\": TARGET must be a PID or a "
+						   "user-namespace file");
+			break;
+		case OPT_ORIGIN:
+			if (parse_id_option("--origin", optarg, &v))
+				return EXIT_USAGE;
+			q->origin_uid = q->origin_gid = v;
+			q->have_origin_uid = q->have_origin_gid = 1;
+			q->names.origin_uid = q->names.origin_gid = "--origin";
+			break;
+		case OPT_ORIGIN_UID:
+			if (parse_id_option("--origin-uid", optarg, &q->origin_uid))
+				return EXIT_USAGE;
+			q->have_origin_uid = 1;
+			break;
+		case OPT_ORIGIN_GID:
+			if (parse_id_option("--origin-gid", optarg, &q->origin_gid))
+				return EXIT_USAGE;
+			q->have_origin_gid = 1;
+			break;
+		case OPT_ORIGIN_NS:
+			q->origin_ns = optarg;
+			break;
+		case OPT_RANGE:
+			if (!strcmp(optarg, "4294967295"))
+				v = 0;
+			else if (sm_parse_id(optarg, &v) < 0 || v == 0)
+				return usage_error("--range: \"%s\": must be a number from 1 to "
+						   "4294967295",
+						   optarg);
+			q->range = v ? v : UINT32_MAX;
+			q->have_range = 1;
+			break;
+		case OPT_MAP:
+			if (sm_idmap_parse_spec(optarg, &a->map_uid, &a->map_gid, &err) < 0)
+				return map_error("--map", &err);
+			a->have_map = 1;
+			break;
+		case 'r':
+			q->flags |= SM_MOUNT_RECURSIVE;
+			break;
+		case 'o':
+			if ((r = parse_flags(optarg, a)))
+				return r;
+			break;
+		case 'v':
+			cli_verbose = 1;
+			break;
+		case 'h':
+			help();
+			return -1;
+		case ':':
+			return usage_error("%s: needs an argument", argv[optind - 1]);
+		default:
+			if (optopt > 0 && optopt < 0x100)
+				return usage_error("\"-%c\": unknown option; see shiftmount "
+						   "reconfigure --help",
+						   optopt);
+			return usage_error("\"%s\": unknown option; see shiftmount reconfigure "
+					   "--help",
+					   argv[optind - 1]);
+		}
+	}
+	if (a->have_map &&
+	    (a->shift || q->have_origin_uid || q->have_origin_gid || q->origin_ns || q->have_range))
+		return usage_error("--map: cannot be combined with %s (a map says it all)",
+				   a->shift	   ? "--shift"
+				   : q->origin_ns  ? "--origin-ns"
+				   : q->have_range ? "--range"
+						   : "--origin");
+	if (q->origin_ns && (q->have_origin_uid || q->have_origin_gid))
+		return usage_error("--origin-ns: cannot be combined with --origin, --origin-uid "
+				   "or --origin-gid");
+	if (a->have_map && (a->map_uid.n == 0 || a->map_gid.n == 0))
+		return usage_error("--map: no %s extent; add %s: or b: entries",
+				   a->map_uid.n == 0 ? "uid" : "gid",
+				   a->map_uid.n == 0 ? "u" : "g");
+	int nargs = argc - optind;
+	if (nargs < 1)
+		return usage_error("DST missing; usage: shiftmount reconfigure [OPTIONS] DST");
+	if (nargs > 1)
+		return usage_error("\"%s\": unexpected argument after DST", argv[optind + 1]);
+	a->dst = argv[optind];
+	if (!a->have_flags && !new_map(a))
+		return usage_error("nothing to change: give a new map (--shift, --origin, "
+				   "--range, --map) or -o flags");
+	return 0;
+}
+
+static int lib_error(const struct sm_plan_error *e)
+{
+	fprintf(stderr, "shiftmount: %s\n", e->message);
+	if (e->hint[0])
+		fprintf(stderr, "  hint: %s\n", e->hint);
+	return e->bad_input ? EXIT_USAGE : EXIT_FAILED;
+}
+
+int verb_reconfigure(int argc, char **argv)
+{
+	_cleanup_free_ struct reconf_args *a = calloc(1, sizeof(*a));
+	if (!a)
+		return op_error(-ENOMEM, NULL, "reconfigure");
+	sm_idmap_init(&a->map_uid);
+	sm_idmap_init(&a->map_gid);
+	sm_plan_request_init(&a->req);
+	int r = parse_args(argc, argv, a);
+	if (r < 0)
+		return EXIT_OK; /* --help */
+	if (r)
+		return r;
+
+	struct sm_plan_error err;
+	_cleanup_(sm_live_mount_freep) struct sm_live_mount *m = NULL;
+	if (sm_live_mount_open(a->dst, &m, &err) < 0)
+		return lib_error(&err);
+	unsigned flags = (m->entry.flags & ~a->clear) | a->set;
+
+	if (!new_map(a)) {
+		if (sm_reconfigure_flags(m, flags, &err) < 0)
+			return lib_error(&err);
+		char buf[64];
+		sm_mount_format_flags(flags, buf, sizeof(buf));
+		verbose("%s: flags now %s", a->dst, buf);
+		return EXIT_OK;
+	}
+
+	/* The plan sees the mount's own tree as SRC (its mark, its owner on
+	 * disk) and keeps the mount's backend. */
+	a->req.src_fd = m->src_fd;
+	a->req.src = m->entry.source;
+	a->req.backend = m->entry.backend;
+	a->req.flags = (a->req.flags & SM_MOUNT_RECURSIVE) | flags;
+	if (a->have_map) {
+		a->req.map_uid = &a->map_uid;
+		a->req.map_gid = &a->map_gid;
+	}
+	_cleanup_free_ struct sm_plan *plan = NULL;
+	if (sm_plan(&a->req, &plan, &err) < 0)
+		return lib_error(&err);
+	if (cli_verbose) {
+		char buf[SM_IDMAP_MAX_EXTENTS * 40];
+		verbose("%s", plan->from);
+		if (sm_idmap_format_spec(&plan->uid, &plan->gid, buf, sizeof(buf)) >= 0)
+			verbose("new map (disk:host:count): %s", buf);
+	}
+	if (sm_reconfigure(m, plan, &err) < 0)
+		return lib_error(&err);
+	verbose("%s: new map in place, the old mount detached (%s)", a->dst,
+		sm_backend_name(plan->backend));
+	if (plan->has_warning)
+		fprintf(stderr, "shiftmount: %s\n", plan->warning.text);
+	return EXIT_OK;
+}
