@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 
 #include "shiftmount/backend.h"
@@ -138,6 +139,13 @@ int sm_fuse_mount(const char *src, const char *dst, const struct sm_idmap *uid,
 	if (pid < 0)
 		return sm_negerrno();
 	if (pid == 0) {
+		/* shiftfs-fuse outlives us as a daemon: it must not keep our
+		 * fds, such as a file open in the mount `shiftmount
+		 * reconfigure` replaces, which would keep the old instance
+		 * alive for as long as the new one. */
+		if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+			for (long fd = 3, max = sysconf(_SC_OPEN_MAX); fd < max && fd < 65536; fd++)
+				close((int)fd);
 		execv(bin, argv);
 		_exit(127);
 	}

@@ -232,7 +232,7 @@ struct sm_xattr_args {
 static inline long sys_getxattrat(int dfd, const char *path, unsigned at_flags, const char *name,
 				  void *value, size_t size)
 {
-	struct sm_xattr_args args = { (uint64_t)(uintptr_t)value, (uint32_t)size, 0 };
+	struct sm_xattr_args args = {(uint64_t)(uintptr_t)value, (uint32_t)size, 0};
 	return syscall(__NR_getxattrat, dfd, path, at_flags, name, &args, sizeof(args));
 }
 

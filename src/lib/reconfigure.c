@@ -155,8 +155,9 @@ int sm_live_mount_open(const char *dst, struct sm_live_mount **ret, struct sm_pl
 	uint64_t unique, old;
 	int r = mount_ids(m->dst_fd, &unique, &old);
 	if (r == -EINVAL)
-		return bad(err, r, "DST: \"%s\": not a mount point (give the mount point of a "
-				   "shifted mount; 'shiftmount show' lists them)",
+		return bad(err, r,
+			   "DST: \"%s\": not a mount point (give the mount point of a "
+			   "shifted mount; 'shiftmount show' lists them)",
 			   dst);
 	if (r < 0)
 		return failed(err, r, NULL, "DST: \"%s\"", dst);
@@ -204,8 +205,7 @@ int sm_reconfigure_probe(enum sm_backend backend, struct sm_plan_error *err)
 			   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH | MOVE_MOUNT_BENEATH) <
 	    0) {
 		if (errno == ENOSYS)
-			return failed(err, -ENOSYS,
-				      "unmount it and bind it again with the new map",
+			return failed(err, -ENOSYS, "unmount it and bind it again with the new map",
 				      "this kernel has no move_mount() (Linux 5.2), which a swap "
 				      "of a live mount needs");
 		if (errno == EINVAL)
@@ -319,8 +319,9 @@ static int swap_fuse(struct sm_live_mount *m, const struct sm_idmap *uid,
 int sm_reconfigure(struct sm_live_mount *m, const struct sm_plan *plan, struct sm_plan_error *err)
 {
 	if (plan->backend != m->entry.backend)
-		return bad(err, -EINVAL, "%s: a %s mount cannot become a %s one; unmount it and "
-					 "bind it again",
+		return bad(err, -EINVAL,
+			   "%s: a %s mount cannot become a %s one; unmount it and "
+			   "bind it again",
 			   m->entry.target, sm_backend_name(m->entry.backend),
 			   sm_backend_name(plan->backend));
 	if (m->has_submounts && !(plan->flags & SM_MOUNT_RECURSIVE))
