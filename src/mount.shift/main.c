@@ -25,6 +25,9 @@ enum { EX_OK = 0, EX_USAGE = 1, EX_FAIL = 32 };
 
 struct opts {
 	int shift;
+	int remount;	   /* -o remount: change the live mount at DST */
+	int map_given;	   /* shift=, origin*=, range=: a new map */
+	unsigned set, clr; /* SM_MOUNT_* the flag words turn on, off */
 	struct sm_plan_request req; /* shift=TARGET, origin*=, range=, flags, backend= */
 	const char *socket;
 	int verbose;
@@ -58,7 +61,12 @@ static int parse_options(char *s, struct opts *o)
 			*eq = '\0';
 		struct sm_plan_request *q = &o->req;
 		unsigned f = q->flags;
-		if (!strcmp(tok, "shift")) {
+		if (!strcmp(tok, "shift") || !strcmp(tok, "origin") || !strcmp(tok, "origin-uid") ||
+		    !strcmp(tok, "origin-gid") || !strcmp(tok, "range"))
+			o->map_given = 1;
+		if (!strcmp(tok, "remount")) {
+			o->remount = 1;
+		} else if (!strcmp(tok, "shift")) {
 			o->shift = 1;
 			q->target = v && *v ? v : NULL;
 		} else if (!strcmp(tok, "origin")) {
@@ -92,6 +100,12 @@ static int parse_options(char *s, struct opts *o)
 			o->socket = v;
 		} else if (!eq && sm_mount_parse_options(tok, &f, NULL) == 0) {
 			q->flags = f;
+			/* For remount: what this word turns on or off. */
+			unsigned on = 0, kept = ~0U;
+			sm_mount_parse_options(tok, &on, NULL);
+			sm_mount_parse_options(tok, &kept, NULL);
+			o->set = (o->set & kept) | on;
+			o->clr = (o->clr & ~on) | ~kept;
 		} else if (!strcmp(tok, "defaults") || !strcmp(tok, "auto") ||
 			   !strcmp(tok, "noauto") || !strcmp(tok, "nofail") ||
 			   !strcmp(tok, "_netdev") || !strcmp(tok, "bind") ||
@@ -187,13 +201,46 @@ static int direct(const char *src, const char *dst, struct opts *o)
 	return EX_OK;
 }
 
+/* -o remount: the live shifted mount at DST gets the new map (if any of
+ * shift=, origin=, range= is given, planned as a new mount would be, with
+ * the mount's own tree as SRC) or only the flags given; see
+ * shiftmount-reconfigure in shiftmount(1). */
+static int remount(const char *dst, struct opts *o)
+{
+	struct sm_plan_error err;
+	_cleanup_(sm_live_mount_freep) struct sm_live_mount *m = NULL;
+	if (sm_live_mount_open(dst, &m, &err) < 0)
+		return plan_error(&err);
+	unsigned all = SM_MOUNT_RDONLY | SM_MOUNT_NOSUID | SM_MOUNT_NODEV | SM_MOUNT_NOEXEC;
+	unsigned flags = ((m->entry.flags & ~o->clr) | o->set) & all;
+	if (!o->map_given) {
+		if (sm_reconfigure_flags(m, flags, &err) < 0)
+			return plan_error(&err);
+		return EX_OK;
+	}
+	o->req.src_fd = m->src_fd;
+	o->req.src = m->entry.source;
+	o->req.allow_initial = 1;
+	o->req.backend = m->entry.backend;
+	o->req.flags = (o->req.flags & SM_MOUNT_RECURSIVE) | flags;
+	_cleanup_free_ struct sm_plan *plan = NULL;
+	if (sm_plan(&o->req, &plan, &err) < 0 || sm_reconfigure(m, plan, &err) < 0)
+		return plan_error(&err);
+	if (o->verbose)
+		fprintf(stderr, "mount.shift: %s reconfigured: %s\n", dst, plan->from);
+	if (plan->has_warning)
+		fprintf(stderr, "mount.shift: %s\n", plan->warning.text);
+	return EX_OK;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: mount.shift SRC DST [-sfnv] [-o OPTIONS]\n"
 		   "       mount -t shift [-o OPTIONS] SRC DST\n\n"
 		   "OPTIONS: shift[=TARGET], origin=N, origin-uid=N, origin-gid=N, range=N,\n"
 		   "ro, rw, nosuid, suid, nodev, dev, noexec, exec, rec (recursive, rbind),\n"
-		   "backend=auto|kernel|fuse, socket=PATH.\n\n"
+		   "backend=auto|kernel|fuse, socket=PATH; remount changes the live\n"
+		   "shifted mount at DST (a new map, or only the flags given).\n\n"
 		   "  -f      check the options and DST only\n"
 		   "  -v      say what was mounted\n"
 		   "  -s, -n  accepted from mount(8) and ignored\n"
@@ -260,6 +307,8 @@ int main(int argc, char **argv)
 		return fail(EX_USAGE, "%s: not a directory", dst);
 	if (fake)
 		return EX_OK;
+	if (o.remount)
+		return remount(dst, &o);
 
 	_cleanup_close_ int self = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
 	int initial = self >= 0 ? sm_userns_is_initial(self) : -ENOENT;

@@ -1,0 +1,21 @@
+#!/bin/bash
+# shiftmount reconfigure on the FUSE backend: a new shiftfs-fuse instance
+# goes beneath the old one, the old one is detached and exits once its last
+# user (an open file, a cwd) is gone; open files keep the old map, new
+# lookups see the new one, and 100 swaps under a tight stat loop never show
+# the unshifted owner or ENOENT.
+. "$SM_SRC/tests/integration/reconfigure-lib.sh"
+
+for fs in ext4 tmpfs; do
+	dir=$(scratch_fs $fs) || { ok "$fs: a scratch filesystem" false; continue; }
+	live_swap fuse "$dir/img" "$SM_TMP/dst-$fs" "fuse on $fs"
+	swap_race fuse "$dir/race" "$SM_TMP/race-$fs" "fuse on $fs"
+	# Every instance but the one serving DST has exited.
+	n=0
+	for p in $(pgrep -x shiftfs-fuse); do
+		tr '\0' ' ' <"/proc/$p/cmdline" | grep -q " $SM_TMP/race-$fs \?$" && ! gone "$p" && n=$((n + 1))
+	done
+	is "fuse on $fs: after 100 swaps one shiftfs-fuse serves DST" "$n" 1
+done
+
+done_testing
