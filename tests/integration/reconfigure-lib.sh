@@ -60,17 +60,23 @@ live_swap() { # BACKEND IMG DST LABEL
 	[ "$be" = fuse ] && oldpid=$(fuse_pid "$dst" "b:100000:200000:65536")
 
 	# A writer with the file open, and a shell with its cwd in sub/, both
-	# in container A; each waits on a fifo for the swap to be done.
-	fifo=$SM_TMP/go.$RANDOM
-	mkfifo -m 666 "$fifo" "$fifo.cwd"
-	in_a -- sh -c "exec 3>>'$dst/old-file'; read x <'$fifo'; echo two >&3 &&
-		stat -L -c %u:%g /proc/self/fd/3" >"$SM_TMP/writer.out" 2>&1 &
+	# in container A.  Each says "ready" on a fifo once in place, then
+	# waits for "go" on another, sent after the swap.  The test holds every
+	# fifo open read-write, so no open blocks and nothing written is lost.
+	fifo=$SM_TMP/fifo.$RANDOM
+	mkfifo -m 666 "$fifo.ready" "$fifo.go" "$fifo.cwd"
+	local rfd gfd cfd
+	exec {rfd}<>"$fifo.ready" {gfd}<>"$fifo.go" {cfd}<>"$fifo.cwd"
+	in_a -- sh -c "exec 3>>'$dst/old-file' && echo ready >'$fifo.ready' && read x <'$fifo.go' &&
+		echo two >&3 && stat -L -c %u:%g /proc/self/fd/3" >"$SM_TMP/writer.out" 2>&1 &
 	local wpid=$!
-	in_a -- sh -c "cd '$dst/sub' && read x <'$fifo.cwd' && touch via-cwd && stat -c %u:%g ." \
-		>"$SM_TMP/cwd.out" 2>&1 &
+	in_a -- sh -c "cd '$dst/sub' && echo ready >'$fifo.ready' && read x <'$fifo.cwd' &&
+		touch via-cwd && stat -c %u:%g ." >"$SM_TMP/cwd.out" 2>&1 &
 	local cpid=$!
-	# Both are in place once the fifos have their readers: opening them
-	# for writing below blocks until then.
+	local r1= r2=
+	read -r -t 30 -u $rfd r1
+	read -r -t 30 -u $rfd r2
+	is "$t: the writer and the shell are in place" "$r1 $r2" "ready ready"
 
 	local before
 	before=$(mount_state "$dst")
@@ -81,8 +87,8 @@ live_swap() { # BACKEND IMG DST LABEL
 	like "$t:   show reports the new map at once" "$after" "disk 300000-365535 <-> host 200000-265535"
 	ok "$t:   the mount is a new one (mount id changed)" test "${before%% *}" != "${after%% *}"
 
-	echo go >"$fifo"
-	echo go >"$fifo.cwd"
+	echo go >&$gfd
+	echo go >&$cfd
 	wait $wpid
 	is "$t: the open file took a write after the swap" "$?" 0
 	is "$t:   and still shows the old map's owner (container root)" "$(cat "$SM_TMP/writer.out")" "200000:200000"
@@ -102,7 +108,8 @@ live_swap() { # BACKEND IMG DST LABEL
 		ok "$t: the old shiftfs-fuse was found before the swap" test -n "$oldpid"
 		wait_for "$t: the old shiftfs-fuse to exit once its last user is gone" 20 gone "${oldpid:-0}"
 	fi
-	rm -f "$fifo" "$fifo.cwd"
+	exec {rfd}<&- {gfd}<&- {cfd}<&-
+	rm -f "$fifo".*
 }
 
 swap_race() { # BACKEND IMG DST LABEL [SWAPS]
