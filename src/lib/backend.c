@@ -135,6 +135,7 @@ int sm_fuse_mount(const char *src, const char *dst, const struct sm_idmap *uid,
 
 	/* Everything the child needs is ready: after fork() it only execs. */
 	char *argv[] = {bin, "-o", opts, "--", (char *)src, (char *)dst, NULL};
+	long max_fd = sysconf(_SC_OPEN_MAX);
 	pid_t pid = fork();
 	if (pid < 0)
 		return sm_negerrno();
@@ -144,7 +145,7 @@ int sm_fuse_mount(const char *src, const char *dst, const struct sm_idmap *uid,
 		 * reconfigure` replaces, which would keep the old instance
 		 * alive for as long as the new one. */
 		if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
-			for (long fd = 3, max = sysconf(_SC_OPEN_MAX); fd < max && fd < 65536; fd++)
+			for (long fd = 3; fd < max_fd && fd < 65536; fd++)
 				close((int)fd);
 		execv(bin, argv);
 		_exit(127);
