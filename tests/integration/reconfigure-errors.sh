@@ -55,7 +55,7 @@ umount "$dst/sub"
 # Failures: 1, the old mount intact.
 if enosys open_tree_attr -- true 2>/dev/null; then
 	WRAP="enosys open_tree_attr --" refuse 1 \
-		'no open_tree_attr\(\) \(Linux 6.15\).*(\n.*)*hint: unmount it and bind it again' \
+		'no open_tree_attr\(\) \(Linux 6.15\).*hint: unmount it and bind it again' \
 		"open_tree_attr ENOSYS" -- --map b:100000:300000:65536 "$dst"
 	WRAP="enosys move_mount --" refuse 1 'no move_mount\(\)' "move_mount ENOSYS" -- \
 		--map b:100000:300000:65536 "$dst"
