@@ -16,6 +16,17 @@ for fs in ext4 tmpfs; do
 		tr '\0' ' ' <"/proc/$p/cmdline" | grep -q " $SM_TMP/race-$fs \?$" && ! gone "$p" && n=$((n + 1))
 	done
 	is "fuse on $fs: after 100 swaps one shiftfs-fuse serves DST" "$n" 1
+
+	# A new instance that cannot start: exit 1, the old one serves on.
+	d=$SM_TMP/race-$fs
+	state=$(mount_state "$d")
+	sig=$(mountinfo_sig)
+	out=$(SHIFTFS_FUSE=$SM_TMP/no-such-shiftfs-fuse shiftmount reconfigure --map b:100000:400000:65536 "$d" 2>&1)
+	is "fuse on $fs: no shiftfs-fuse to start: exit 1" "$?" 1
+	like "fuse on $fs:   says so" "$out" "starting shiftfs-fuse: No such file or directory"
+	is "fuse on $fs:   the mount unchanged (id, flags, map)" "$(mount_state "$d")" "$state"
+	is "fuse on $fs:   the mount table unchanged" "$(mountinfo_sig)" "$sig"
+	ok "fuse on $fs:   and it still serves" stat "$d/watched"
 done
 
 done_testing
