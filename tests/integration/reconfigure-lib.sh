@@ -78,6 +78,9 @@ live_swap() { # BACKEND IMG DST LABEL
 	read -r -t 30 -u $rfd r2
 	is "$t: the writer and the shell are in place" "$r1 $r2" "ready ready"
 
+	# The data moves to origin 300000: its top directory first, so that
+	# the container's root can create in it through the new map.
+	chown 300000:300000 "$img"
 	local before
 	before=$(mount_state "$dst")
 	ok "$t: reconfigure --shift=A --origin 300000 while in use" \
