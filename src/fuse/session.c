@@ -24,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <linux/fuse.h>
@@ -76,10 +77,7 @@ static int flushless_fs(int fd)
 	return 0;
 }
 
-/* The id of the shiftfs-fuse mount on top at `path`; with `want`, whether
- * that mount is at `path` at all (returns `want`, else 0): after
- * `shiftmount reconfigure` another instance's mount may sit there too. */
-static unsigned long long mount_id_at(const char *path, unsigned long long want)
+static unsigned long long mount_id_at(const char *path)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[8192];
@@ -92,11 +90,41 @@ static unsigned long long mount_id_at(const char *path, unsigned long long want)
 		char mp[4096];
 		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ..." -- the last match is on top. */
 		if (sscanf(line, "%llu %*u %*s %*s %4095s", &mid, mp) == 2 && !strcmp(mp, path) &&
-		    strstr(line, " - " SM_FUSE_FSTYPE " ") && (!want || mid == want))
+		    strstr(line, " - " SM_FUSE_FSTYPE " "))
 			id = mid;
 	}
 	fclose(f);
 	return id;
+}
+
+/* Is the mount on top at `path` our mount, with our connection still up?
+ * Only then may a stop by signal unmount `path`.  When the kernel ended the
+ * connection the mount is gone, and mountinfo's ids are reused: the id we
+ * had may by now be another mount's at the same path (`shiftmount
+ * reconfigure` puts a new instance's mount there), which must not go.  Read
+ * from mountinfo, never by a lookup: the lookup of our own root would wait
+ * for us, who no longer answer. */
+static int ours_on_top(const char *path, int devfd)
+{
+	struct pollfd p = {.fd = devfd, .events = POLLIN};
+	if (poll(&p, 1, 0) < 0 || (p.revents & (POLLERR | POLLNVAL)))
+		return 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+	int found = 0, covered = 0;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long mid, parent;
+		char mp[4096];
+		if (sscanf(line, "%llu %llu %*s %*s %4095s", &mid, &parent, mp) != 3 ||
+		    strcmp(mp, path) != 0)
+			continue;
+		found |= mid == our_mnt_id;
+		covered |= parent == our_mnt_id; /* stacked on ours */
+	}
+	fclose(f);
+	return found && !covered;
 }
 
 static int do_mount(struct sm_fs *fs, const char *src_abs, int devfd)
@@ -118,7 +146,7 @@ static int do_mount(struct sm_fs *fs, const char *src_abs, int devfd)
 		 (unsigned)getuid(), (unsigned)getgid(), fs->cfg.allow_other ? ",allow_other" : "");
 	if (mount(src_abs, dst_abs, SM_FUSE_FSTYPE, flags, opts) < 0)
 		return -errno;
-	our_mnt_id = mount_id_at(dst_abs, 0);
+	our_mnt_id = mount_id_at(dst_abs);
 	return 0;
 }
 
@@ -330,8 +358,8 @@ int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops)
 	fuse_loop_cfg_destroy(lc);
 
 	/* Stopped by a signal with the mount still ours: take it away.  (When
-	 * it was unmounted, the loop ended on its own and the id is gone.) */
-	if (our_mnt_id && mount_id_at(dst_abs, our_mnt_id) == our_mnt_id)
+	 * it was unmounted, the loop ended on its own: see ours_on_top.) */
+	if (our_mnt_id && ours_on_top(dst_abs, devfd))
 		umount2(dst_abs, MNT_DETACH);
 	fuse_remove_signal_handlers(fs->se);
 	fuse_session_destroy(fs->se);

@@ -13,7 +13,7 @@ for fs in ext4 tmpfs; do
 	# Every instance but the one serving DST has exited.
 	n=0
 	for p in $(pgrep -x shiftfs-fuse); do
-		tr '\0' ' ' <"/proc/$p/cmdline" | grep -q " $SM_TMP/race-$fs \?$" && ! gone "$p" && n=$((n + 1))
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q " $SM_TMP/race-$fs \?$" && ! gone "$p" && n=$((n + 1))
 	done
 	is "fuse on $fs: after 100 swaps one shiftfs-fuse serves DST" "$n" 1
 

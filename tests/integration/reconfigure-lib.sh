@@ -43,7 +43,7 @@ mount_state() { # DST
 fuse_pid() { # DST MAP
 	local p
 	for p in $(pgrep -x shiftfs-fuse); do
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "map=$2[, ].* $1 \?$" && echo "$p"
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q -- "map=$2[, ].* $1 \?$" && echo "$p"
 	done
 }
 gone() { ! kill -0 "$1" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
