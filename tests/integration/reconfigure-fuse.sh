@@ -6,16 +6,23 @@
 # the unshifted owner or ENOENT.
 . "$SM_SRC/tests/integration/reconfigure-lib.sh"
 
+# Exactly one live shiftfs-fuse process serves DST.
+one_instance() { # DST
+	local p n=0
+	for p in $(pgrep -x shiftfs-fuse); do
+		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q " $1 \?$" && ! gone "$p" && n=$((n + 1))
+	done
+	[ $n = 1 ]
+}
+
 for fs in ext4 tmpfs; do
 	dir=$(scratch_fs $fs) || { ok "$fs: a scratch filesystem" false; continue; }
 	live_swap fuse "$dir/img" "$SM_TMP/dst-$fs" "fuse on $fs"
 	swap_race fuse "$dir/race" "$SM_TMP/race-$fs" "fuse on $fs"
-	# Every instance but the one serving DST has exited.
-	n=0
-	for p in $(pgrep -x shiftfs-fuse); do
-		tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q " $SM_TMP/race-$fs \?$" && ! gone "$p" && n=$((n + 1))
-	done
-	is "fuse on $fs: after 100 swaps one shiftfs-fuse serves DST" "$n" 1
+	# Every instance but the one serving DST exits (the last old one
+	# once its last request is answered).
+	wait_for "fuse on $fs: after 100 swaps only one shiftfs-fuse serving DST" 30 \
+		one_instance "$SM_TMP/race-$fs"
 
 	# A new instance that cannot start: exit 1, the old one serves on.
 	d=$SM_TMP/race-$fs
