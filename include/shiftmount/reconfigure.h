@@ -41,7 +41,7 @@ struct sm_live_mount {
  * in a container -- a grant of shiftmountd -- is locked for its tenant).
  * 0 and *ret (free with sm_live_mount_free()), or -errno and *err: bad input
  * when `dst` is missing, not a mount point or not a shifted mount. */
-int sm_live_mount_open(const char *dst, struct sm_live_mount **ret, struct sm_plan_error *err);
+int sm_live_mount_open(const char *dst, struct sm_live_mount **ret, struct sm_error *err);
 void sm_live_mount_free(struct sm_live_mount *m);
 /* For __attribute__((cleanup)). */
 static inline void sm_live_mount_freep(struct sm_live_mount **m)
@@ -53,17 +53,17 @@ static inline void sm_live_mount_freep(struct sm_live_mount **m)
  * only) and move_mount(MOVE_MOUNT_BENEATH)?  Probed with calls that cannot
  * change anything, never by version.  0, or -ENOSYS/-EINVAL and *err naming
  * what is missing. */
-int sm_reconfigure_probe(enum sm_backend backend, struct sm_plan_error *err);
+int sm_reconfigure_probe(enum sm_backend backend, struct sm_error *err);
 
 /* Swap in the mount `plan` describes (its maps and flags; plan->backend must
  * be the live mount's) beneath the live one, then detach the old lazily.
  * On failure before the swap nothing has changed; *err says what failed. */
-int sm_reconfigure(struct sm_live_mount *m, const struct sm_plan *plan, struct sm_plan_error *err);
+int sm_reconfigure(struct sm_live_mount *m, const struct sm_plan *plan, struct sm_error *err);
 
 /* Change only the flags (SM_MOUNT_RDONLY, NOSUID, NODEV, NOEXEC) of the live
  * mount, in place.  Clearing ro on the FUSE backend, whose filesystem was
  * mounted read-only, swaps in a new instance with the same map instead. */
-int sm_reconfigure_flags(struct sm_live_mount *m, unsigned flags, struct sm_plan_error *err);
+int sm_reconfigure_flags(struct sm_live_mount *m, unsigned flags, struct sm_error *err);
 
 #ifdef __cplusplus
 }

@@ -209,14 +209,6 @@ static int parse_args(int argc, char **argv, struct reconf_args *a)
 	return 0;
 }
 
-static int lib_error(const struct sm_plan_error *e)
-{
-	fprintf(stderr, "shiftmount: %s\n", e->message);
-	if (e->hint[0])
-		fprintf(stderr, "  hint: %s\n", e->hint);
-	return e->bad_input ? EXIT_USAGE : EXIT_FAILED;
-}
-
 int verb_reconfigure(int argc, char **argv)
 {
 	_cleanup_free_ struct reconf_args *a = calloc(1, sizeof(*a));
@@ -231,15 +223,15 @@ int verb_reconfigure(int argc, char **argv)
 	if (r)
 		return r;
 
-	struct sm_plan_error err;
+	struct sm_error err;
 	_cleanup_(sm_live_mount_freep) struct sm_live_mount *m = NULL;
 	if (sm_live_mount_open(a->dst, &m, &err) < 0)
-		return lib_error(&err);
+		return report_error(&err);
 	unsigned flags = (m->entry.flags & ~a->clear) | a->set;
 
 	if (!new_map(a)) {
 		if (sm_reconfigure_flags(m, flags, &err) < 0)
-			return lib_error(&err);
+			return report_error(&err);
 		char buf[64];
 		sm_mount_format_flags(flags, buf, sizeof(buf));
 		verbose("%s: flags now %s", a->dst, buf);
@@ -258,7 +250,7 @@ int verb_reconfigure(int argc, char **argv)
 	}
 	_cleanup_free_ struct sm_plan *plan = NULL;
 	if (sm_plan(&a->req, &plan, &err) < 0)
-		return lib_error(&err);
+		return report_error(&err);
 	if (cli_verbose) {
 		char buf[SM_IDMAP_MAX_EXTENTS * 40];
 		verbose("%s", plan->from);
@@ -266,7 +258,7 @@ int verb_reconfigure(int argc, char **argv)
 			verbose("new map (disk:host:count): %s", buf);
 	}
 	if (sm_reconfigure(m, plan, &err) < 0)
-		return lib_error(&err);
+		return report_error(&err);
 	verbose("%s: new map in place, the old mount detached (%s)", a->dst,
 		sm_backend_name(plan->backend));
 	if (plan->has_warning)

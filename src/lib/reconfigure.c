@@ -40,30 +40,27 @@
 #define STATX_ATTR_MOUNT_ROOT 0x00002000
 #endif
 
-__attribute__((format(printf, 3, 4))) static int bad(struct sm_plan_error *e, int r,
-						     const char *fmt, ...)
+/* Bad input: the message as it is. */
+__attribute__((format(printf, 3, 4))) static int bad(struct sm_error *e, int r, const char *fmt,
+						     ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	sm_error_setv(e, r, 1, 0, fmt, ap);
 	va_end(ap);
-	e->bad_input = 1;
-	e->hint[0] = '\0';
 	return r;
 }
 
-/* The message, ": " and the errno's text; a failed operation. */
-__attribute__((format(printf, 4, 5))) static int failed(struct sm_plan_error *e, int r,
-							const char *hint, const char *fmt, ...)
+/* A failed operation: the message, then ": " and the errno's text. */
+__attribute__((format(printf, 4, 5))) static int failed(struct sm_error *e, int r, const char *hint,
+							const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	sm_error_setv(e, r, 0, 1, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(e->message))
-		snprintf(e->message + n, sizeof(e->message) - (size_t)n, ": %s", strerror(-r));
-	e->bad_input = 0;
-	snprintf(e->hint, sizeof(e->hint), "%s", hint ? hint : "");
+	if (hint)
+		sm_error_hint(e, "%s", hint);
 	return r;
 }
 
@@ -106,7 +103,7 @@ static int has_children(uint64_t unique)
 	return sys_listmount(&req, ids, 1, 0) > 0;
 }
 
-static int caller_may_reconfigure(const char *dst, struct sm_plan_error *err)
+static int caller_may_reconfigure(const char *dst, struct sm_error *err)
 {
 	_cleanup_close_ int self = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
 	int r = self < 0 ? sm_negerrno() : sm_userns_is_initial(self);
@@ -140,7 +137,7 @@ static int open_unshifted(struct sm_live_mount *m)
 	return fd < 0 ? sm_negerrno() : fd;
 }
 
-int sm_live_mount_open(const char *dst, struct sm_live_mount **ret, struct sm_plan_error *err)
+int sm_live_mount_open(const char *dst, struct sm_live_mount **ret, struct sm_error *err)
 {
 	_cleanup_(sm_live_mount_freep) struct sm_live_mount *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -189,7 +186,7 @@ int sm_live_mount_open(const char *dst, struct sm_live_mount **ret, struct sm_pl
 	return 0;
 }
 
-int sm_reconfigure_probe(enum sm_backend backend, struct sm_plan_error *err)
+int sm_reconfigure_probe(enum sm_backend backend, struct sm_error *err)
 {
 	/* Bad fds: a kernel that has the call and the flag answers EBADF
 	 * (or EFAULT) before doing anything; one without the call ENOSYS,
@@ -246,7 +243,7 @@ static int still_on_top(const struct sm_live_mount *m)
 }
 
 /* Step 3: the old mount goes; lookups now reach the one beneath it. */
-static int detach_old(struct sm_live_mount *m, struct sm_plan_error *err)
+static int detach_old(struct sm_live_mount *m, struct sm_error *err)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->dst_fd);
@@ -260,7 +257,7 @@ static int detach_old(struct sm_live_mount *m, struct sm_plan_error *err)
 	return 0;
 }
 
-static int swap_kernel(struct sm_live_mount *m, const struct sm_plan *p, struct sm_plan_error *e)
+static int swap_kernel(struct sm_live_mount *m, const struct sm_plan *p, struct sm_error *e)
 {
 	_cleanup_close_ int nsfd = -EBADF, newfd = -EBADF;
 	int r = sm_userns_from_maps(&p->uid, &p->gid, &nsfd);
@@ -296,7 +293,7 @@ static int swap_kernel(struct sm_live_mount *m, const struct sm_plan *p, struct 
 }
 
 static int swap_fuse(struct sm_live_mount *m, const struct sm_idmap *uid,
-		     const struct sm_idmap *gid, unsigned flags, struct sm_plan_error *e)
+		     const struct sm_idmap *gid, unsigned flags, struct sm_error *e)
 {
 	int r = sm_fuse_mount(m->entry.source, m->entry.target, uid, gid, flags, "beneath");
 	if (r == -ENOENT)
@@ -316,7 +313,7 @@ static int swap_fuse(struct sm_live_mount *m, const struct sm_idmap *uid,
 	return detach_old(m, e);
 }
 
-int sm_reconfigure(struct sm_live_mount *m, const struct sm_plan *plan, struct sm_plan_error *err)
+int sm_reconfigure(struct sm_live_mount *m, const struct sm_plan *plan, struct sm_error *err)
 {
 	if (plan->backend != m->entry.backend)
 		return bad(err, -EINVAL,
@@ -337,7 +334,7 @@ int sm_reconfigure(struct sm_live_mount *m, const struct sm_plan *plan, struct s
 	return swap_kernel(m, plan, err);
 }
 
-int sm_reconfigure_flags(struct sm_live_mount *m, unsigned flags, struct sm_plan_error *err)
+int sm_reconfigure_flags(struct sm_live_mount *m, unsigned flags, struct sm_error *err)
 {
 	flags &= ALL_FLAGS;
 	unsigned old = m->entry.flags & ALL_FLAGS;

@@ -25,9 +25,9 @@ enum { EX_OK = 0, EX_USAGE = 1, EX_FAIL = 32 };
 
 struct opts {
 	int shift;
-	int remount;	   /* -o remount: change the live mount at DST */
-	int map_given;	   /* shift=, origin*=, range=: a new map */
-	unsigned set, clr; /* SM_MOUNT_* the flag words turn on, off */
+	int remount;		    /* -o remount: change the live mount at DST */
+	int map_given;		    /* shift=, origin*=, range=: a new map */
+	unsigned set, clr;	    /* SM_MOUNT_* the flag words turn on, off */
 	struct sm_plan_request req; /* shift=TARGET, origin*=, range=, flags, backend= */
 	const char *socket;
 	int verbose;
@@ -207,7 +207,7 @@ static int direct(const char *src, const char *dst, struct opts *o)
  * shiftmount-reconfigure in shiftmount(1). */
 static int remount(const char *dst, struct opts *o)
 {
-	struct sm_plan_error err;
+	struct sm_error err;
 	_cleanup_(sm_live_mount_freep) struct sm_live_mount *m = NULL;
 	if (sm_live_mount_open(dst, &m, &err) < 0)
 		return plan_error(&err);
