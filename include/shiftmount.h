@@ -26,5 +26,6 @@
 #include "shiftmount/delegate.h"
 #include "shiftmount/plan.h"
 #include "shiftmount/reconfigure.h"
+#include "shiftmount/grant.h"
 
 #endif

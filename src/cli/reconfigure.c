@@ -7,6 +7,7 @@
  * old one lazily.  Only flags: changed in place.
  */
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -15,6 +16,8 @@
 
 struct reconf_args {
 	const char *dst;
+	pid_t grant;		     /* --grant PID: the policy's map for this tenant */
+	const char *subuid, *subgid; /* --subuid, --subgid: the host's tables */
 	int shift, have_map, have_flags;
 	unsigned set, clear; /* -o: SM_MOUNT_* bits turned on, off */
 	struct sm_idmap map_uid, map_gid;
@@ -39,6 +42,12 @@ static void help(void)
 	       "  --map SPEC            explicit \"[u:|g:|b:]DISK:HOST:COUNT ...\" extents\n"
 	       "  -r, --recursive       the new mount shows the submounts too (needed when\n"
 	       "                        there are mounts below DST)\n"
+	       "A grant of shiftmountd, planned again by the daemon's policy:\n"
+	       "  --grant PID           DST as tenant PID (its namespace's root) sees it; the\n"
+	       "                        map is what the policy grants PID now (the source's\n"
+	       "                        mark, /etc/subuid, /etc/subgid); refused as it would\n"
+	       "                        refuse a request\n"
+	       "  --subuid FILE, --subgid FILE   the host's tables (default /etc/sub[ug]id)\n"
 	       "Flags (alone: changed in place):\n"
 	       "  -o OPTS               ro, rw, nosuid, suid, nodev, dev, noexec, exec; the\n"
 	       "                        others stay as they are\n"
@@ -91,6 +100,9 @@ static int parse_args(int argc, char **argv, struct reconf_args *a)
 		OPT_ORIGIN_NS,
 		OPT_RANGE,
 		OPT_MAP,
+		OPT_GRANT,
+		OPT_SUBUID,
+		OPT_SUBGID,
 	};
 	static const struct option longopts[] = {
 		{"shift", optional_argument, NULL, OPT_SHIFT},
@@ -100,6 +112,9 @@ static int parse_args(int argc, char **argv, struct reconf_args *a)
 		{"origin-ns", required_argument, NULL, OPT_ORIGIN_NS},
 		{"range", required_argument, NULL, OPT_RANGE},
 		{"map", required_argument, NULL, OPT_MAP},
+		{"grant", required_argument, NULL, OPT_GRANT},
+		{"subuid", required_argument, NULL, OPT_SUBUID},
+		{"subgid", required_argument, NULL, OPT_SUBGID},
 		{"recursive", no_argument, NULL, 'r'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -158,6 +173,17 @@ static int parse_args(int argc, char **argv, struct reconf_args *a)
 				return map_error("--map", &err);
 			a->have_map = 1;
 			break;
+		case OPT_GRANT:
+			if (sm_parse_id(optarg, &v) < 0 || v == 0 || v > INT32_MAX)
+				return usage_error("--grant: \"%s\": must be a PID", optarg);
+			a->grant = (pid_t)v;
+			break;
+		case OPT_SUBUID:
+			a->subuid = optarg;
+			break;
+		case OPT_SUBGID:
+			a->subgid = optarg;
+			break;
 		case 'r':
 			q->flags |= SM_MOUNT_RECURSIVE;
 			break;
@@ -190,6 +216,12 @@ static int parse_args(int argc, char **argv, struct reconf_args *a)
 				   : q->origin_ns  ? "--origin-ns"
 				   : q->have_range ? "--range"
 						   : "--origin");
+	if (a->grant && new_map(a))
+		return usage_error(
+			"--grant: cannot be combined with --shift, --origin*, --range or "
+			"--map (the policy gives the map)");
+	if ((a->subuid || a->subgid) && !a->grant)
+		return usage_error("--subuid, --subgid: only with --grant");
 	if (q->origin_ns && (q->have_origin_uid || q->have_origin_gid))
 		return usage_error("--origin-ns: cannot be combined with --origin, --origin-uid "
 				   "or --origin-gid");
@@ -203,10 +235,61 @@ static int parse_args(int argc, char **argv, struct reconf_args *a)
 	if (nargs > 1)
 		return usage_error("\"%s\": unexpected argument after DST", argv[optind + 1]);
 	a->dst = argv[optind];
-	if (!a->have_flags && !new_map(a))
+	if (!a->have_flags && !new_map(a) && !a->grant)
 		return usage_error("nothing to change: give a new map (--shift, --origin, "
 				   "--range, --map) or -o flags");
 	return 0;
+}
+
+/* --grant PID: the host's tables and the tenant are read here, then DST is
+ * opened in the tenant's mount namespace (whose /etc and /proc are the
+ * tenant's own, so nothing the policy trusts is read after the switch but
+ * the source's mark, which only the host's root can write). */
+static int reconfigure_grant(const struct reconf_args *a)
+{
+	struct sm_error err;
+	struct sm_subid su = {0}, sg = {0};
+	const char *su_path = a->subuid ? a->subuid : SM_SUBUID_PATH;
+	const char *sg_path = a->subgid ? a->subgid : SM_SUBGID_PATH;
+	int r = sm_subid_load(su_path, &su);
+	if (r < 0)
+		return op_error(r, NULL, "%s", su_path);
+	r = sm_subid_load(sg_path, &sg);
+	if (r < 0) {
+		sm_subid_free(&su);
+		return op_error(r, NULL, "%s", sg_path);
+	}
+	struct sm_tenant t = {.mntns_fd = -EBADF};
+	_cleanup_(sm_live_mount_freep) struct sm_live_mount *m = NULL;
+	_cleanup_free_ struct sm_plan *plan = NULL;
+	int rc = EXIT_OK;
+	if (sm_tenant_read(a->grant, &t, &err) < 0) {
+		rc = report_error(&err);
+		goto out;
+	}
+	if (setns(t.mntns_fd, CLONE_NEWNS) < 0) {
+		rc = op_error(-errno, NULL, "--grant: entering the mount namespace of %d",
+			      a->grant);
+		goto out;
+	}
+	if (sm_live_mount_open(a->dst, &m, &err) < 0) {
+		rc = report_error(&err);
+		goto out;
+	}
+	unsigned flags = (m->entry.flags & ~a->clear) | a->set;
+	if (sm_grant_replan(m, &t, &su, &sg, (a->req.flags & SM_MOUNT_RECURSIVE) | flags, &plan,
+			    &err) < 0 ||
+	    sm_reconfigure(m, plan, &err) < 0) {
+		rc = report_error(&err);
+		goto out;
+	}
+	verbose("%s: the grant of %d reconfigured as the policy allows: %s", a->dst, a->grant,
+		plan->from);
+out:
+	sm_closep(&t.mntns_fd);
+	sm_subid_free(&su);
+	sm_subid_free(&sg);
+	return rc;
 }
 
 int verb_reconfigure(int argc, char **argv)
@@ -222,6 +305,9 @@ int verb_reconfigure(int argc, char **argv)
 		return EXIT_OK; /* --help */
 	if (r)
 		return r;
+
+	if (a->grant)
+		return reconfigure_grant(a);
 
 	struct sm_error err;
 	_cleanup_(sm_live_mount_freep) struct sm_live_mount *m = NULL;

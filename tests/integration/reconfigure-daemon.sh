@@ -3,7 +3,8 @@
 # user and mount namespace) cannot reconfigure it -- a new map and a flag
 # change are both refused, and the mount keeps its id, map and flags.  The
 # admin, entering the tenant's mount namespace, can; the new mount keeps the
-# grant's locked nosuid,nodev, which the tenant still cannot clear.
+# grant's locked nosuid,nodev, which the tenant still cannot clear; with
+# --grant the daemon's policy gives the new map, or refuses it.
 . "$SM_SRC/tests/integration/daemon-lib.sh"
 daemon_setup
 
@@ -63,6 +64,49 @@ like "tenant after the admin's change: still nosuid,nodev" "$out" "nosuid,nodev"
 like "tenant: still cannot clear them (the locks came along)" "$out" "remount-suid-rc=[1-9]"
 like "tenant: writes as its root" "$out" $'\n''0:0$'
 is "tenant:   at the origin on disk" "$(owner "$D/grant/by-tenant")" "100000:100000"
+exec {rfd}<&- {gfd}<&-
+
+# --grant: the admin moves the mark to origin 150000 and re-applies the
+# grant; the daemon's policy gives the new map.  Then the mark admits only
+# @bob: re-applying alice's grant is refused and the mount stays as it was.
+mkfifo -m 666 "$SM_TMP/ready2" "$SM_TMP/go2"
+exec {rfd}<>"$SM_TMP/ready2" {gfd}<>"$SM_TMP/go2"
+userns-run --map-root 200000 --mountns --pidfile "$SM_TMP/t2.pid" -- sh -c "
+	shiftmount request '$D/grant' '$DST' || exit 1
+	echo ready >'$SM_TMP/ready2'; read x <'$SM_TMP/go2'
+	touch '$DST/after-grant' && stat -c %u:%g '$DST/after-grant'
+	echo ready >'$SM_TMP/ready2'; read x <'$SM_TMP/go2'
+	touch '$DST/after-refusal' && stat -c %u:%g '$DST/after-refusal'" >"$SM_TMP/tenant2.out" 2>&1 &
+tpid=$!
+read -r -t 30 -u $rfd line
+is "--grant: tenant with a grant is waiting" "$line" "ready"
+T2=$(cat "$SM_TMP/t2.pid")
+tstate() { nsenter -t "$T2" -m sh -c "awk -v d='$DST' '\$5 == d { print \$1, \$6 }' /proc/self/mountinfo; shiftmount show '$DST' | grep -E '^  (ids|flags) '"; }
+like "--grant: the grant's map (origin 100000)" "$(tstate)" "disk 100000-165535 <-> host 200000-265535"
+
+chown 150000:150000 "$D/grant"
+ok "--grant: the admin moves the mark to origin 150000" shiftmount mark --origin 150000 --by @alice "$D/grant"
+ok "--grant: reconfigure --grant=TENANT re-applies the policy" \
+	shiftmount reconfigure --grant="$T2" --subuid "$SUBUID" --subgid "$SUBGID" "$DST"
+after=$(tstate)
+like "--grant:   the policy's new map (origin 150000)" "$after" "disk 150000-215535 <-> host 200000-265535"
+like "--grant:   still nosuid,nodev" "$after" "nosuid,nodev"
+echo go >&$gfd
+read -r -t 30 -u $rfd line
+is "--grant: the tenant's root writes at the new origin on disk" "$(owner "$D/grant/after-grant")" "150000:150000"
+
+ok "--grant: the admin re-marks it for @bob only" shiftmount mark --origin 150000 --by @bob "$D/grant"
+before=$(tstate)
+out=$(shiftmount reconfigure --grant="$T2" --subuid "$SUBUID" --subgid "$SUBGID" "$DST" 2>&1)
+is "--grant: alice's grant no longer allowed: exit 1" "$?" 1
+like "--grant:   the policy's reason" "$out" "the policy refuses the grant to pid $T2: the mark allows only by=@bob"
+is "--grant:   the mount unchanged (id, options, map, flags)" "$(tstate)" "$before"
+out=$(shiftmount reconfigure --grant="$T2" --origin 5 "$DST" 2>&1)
+is "--grant with --origin: exit 2" "$?" 2
+like "--grant with --origin:   says why" "$out" "the policy gives the map"
+echo go >&$gfd
+wait $tpid
+is "--grant: the tenant's root still writes at 150000 after the refusal" "$(owner "$D/grant/after-refusal")" "150000:150000"
 exec {rfd}<&- {gfd}<&-
 
 daemon_stop
