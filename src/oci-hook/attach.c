@@ -209,11 +209,16 @@ static int shift_root(const struct hook_spec *s, const struct hook_item *it)
 	return r;
 }
 
-int hook_attach(struct hook_spec *s)
+int hook_join_mounts(const struct hook_spec *s)
 {
 	if (setns(s->mntns_fd, CLONE_NEWNS) < 0)
 		return hook_error(HOOK_FAILED, "joining the container's mount namespace: %s",
 				  strerror(errno));
+	return HOOK_OK;
+}
+
+int hook_attach(struct hook_spec *s)
+{
 	int r = HOOK_OK;
 	for (unsigned i = 0; !r && i < s->n_items; i++)
 		if (s->item[i].is_root)

@@ -66,15 +66,22 @@ int hook_open_sources(struct hook_spec *s);
  * container's user namespace.  An exit status. */
 int hook_make_direct(struct hook_spec *s);
 
-/* Rootless, in the child only (it joins the container's user namespace as
- * its root): each item's detached mount asked of shiftmountd at `socket`
- * (NULL: $SHIFTMOUNT_SOCKET, else the default).  An exit status. */
+/* Rootless, in the child only: join the container's user namespace as its
+ * root (the daemon shifts along its caller's own namespace, for its root
+ * only).  An exit status. */
+int hook_become_container_root(const struct hook_spec *s);
+
+/* In the child only: join the container's mount namespace.  An exit status. */
+int hook_join_mounts(const struct hook_spec *s);
+
+/* Rootless, in the child, in the container's namespaces: each item's
+ * detached mount asked of shiftmountd at `socket` (NULL: $SHIFTMOUNT_SOCKET,
+ * else the default).  An exit status. */
 int hook_make_delegated(struct hook_spec *s, const char *socket);
 
-/* attach.c, in the child only: join the container's mount namespace and
- * attach the mounts: the root over the runtime's root (the runtime's
- * submounts moved onto it), the volumes at their destinations.  An exit
- * status. */
+/* attach.c, in the child, in the container's mount namespace: the root over
+ * the runtime's root (the runtime's submounts moved onto it), the volumes at
+ * their destinations.  An exit status. */
 int hook_attach(struct hook_spec *s);
 
 #endif

@@ -95,8 +95,8 @@ static int rootful(void)
 	return geteuid() == 0 && fd >= 0 && sm_userns_is_initial(fd) == 1;
 }
 
-/* Attach (after asking shiftmountd, rootless) in a child: both steps join
- * the container's namespaces for good. */
+/* Attach (after asking shiftmountd, rootless) in a child: it joins the
+ * container's namespaces for good. */
 static int run_child(struct hook_spec *s, const char *socket)
 {
 	fflush(stderr);
@@ -104,7 +104,13 @@ static int run_child(struct hook_spec *s, const char *socket)
 	if (pid < 0)
 		return hook_error(HOOK_FAILED, "fork: %s", strerror(errno));
 	if (pid == 0) {
-		int r = s->rootful ? HOOK_OK : hook_make_delegated(s, socket);
+		/* Rootless, the daemon wants its caller to be the container's
+		 * root in the container's own mount namespace. */
+		int r = s->rootful ? HOOK_OK : hook_become_container_root(s);
+		if (!r)
+			r = hook_join_mounts(s);
+		if (!r && !s->rootful)
+			r = hook_make_delegated(s, socket);
 		if (!r)
 			r = hook_attach(s);
 		fflush(stderr);
