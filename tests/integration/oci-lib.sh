@@ -17,17 +17,11 @@
 #   oci_refused DESC REGEX CMD...  CMD (a container start) fails, says
 #                           REGEX, and leaves no mount and no container
 
-# The whole test runs in a private mount namespace, so that "nothing left
-# mounted" compares a table no other test can change, and crun's cgroup
-# view (below) stays inside.  Other tests' mounts under /tmp come with it
-# and vanish when their owners remove them: drop them first.
-if [ -z "${SM_OCI_PRIVATE_NS:-}" ] && command -v unshare >/dev/null; then
-	export SM_OCI_PRIVATE_NS=1
-	exec unshare -m --propagation private -- "$0" "$@"
-fi
-awk '$5 ~ "^/tmp/" { print $5 }' /proc/self/mountinfo | sort -r |
-	while read -r m; do umount -l "$m" 2>/dev/null; done
-. "$SM_SRC/tests/lib/lib.sh"
+# The whole test runs in a private mount namespace (daemon-lib.sh re-runs
+# it in one, and brings lib.sh and, for the rootless tests, shiftmountd on a
+# private socket), so that "nothing left mounted" compares a table no other
+# test can change, and crun's cgroup view (below) stays inside.
+. "$SM_SRC/tests/integration/daemon-lib.sh"
 chmod 755 "$SM_TMP" # container roots (host 200000...) must reach it
 
 OCI_HOOK=$SM_BUILD/bin/shiftmount-oci-hook
@@ -59,13 +53,15 @@ oci_image() { # DIR
 	: >"$d/etc/resolv.conf"
 	: >"$d/etc/hostname"
 	: >"$d/run/.containerenv"
+	ln -s /proc/mounts "$d/etc/mtab" # podman makes it if it is missing
 	chown -R 0:0 "$d"
 	chmod 1777 "$d/tmp"
 }
 
 oci_prepare() { # [RUNTIME]
 	RT=${1:-runc}
-	FS=$(scratch_fs tmpfs 128) || { echo "Bail out! no tmpfs"; exit 1; }
+	# daemon_prepare may have made it already.
+	[ -n "${FS:-}" ] || FS=$(scratch_fs tmpfs 128) || { echo "Bail out! no tmpfs"; exit 1; }
 	chmod 755 "$FS"
 	FSDEV=$(mountpoint -d "$FS")
 	IMG=$FS/image
@@ -191,10 +187,68 @@ oci_refused() { # DESC REGEX CMD...
 	is "$desc: the hook said one thing" "$(echo "$out" | grep -o 'shiftmount-oci-hook:' | wc -l)" 1
 	is "$desc: nothing mounted on the host" "$sig1" "$sig0"
 	is "$desc: no idmapped mount left in any namespace" "$stray1" "$stray0"
-	left=$(rt list -q 2>/dev/null | grep -c .)
+	left=$(oci_containers | grep -c .)
 	is "$desc: no container left" "$left" "$OCI_RUNNING"
 }
 OCI_RUNNING=0
+oci_containers() { rt list -q 2>/dev/null; }
+
+# podman on the test's own storage, state and hooks.d, which holds the file
+# make install ships (data/shiftmount-oci-hook.json) pointing at this build;
+# as PM_USER when set (rootless).  containers.conf: podman's default nofile
+# limit is above this machine's hard limit, and its events and temporary
+# files stay in the test's directory.
+PM_DIR=$SM_TMP/podman
+PM_USER=""
+podman_setup() { # [HOOK-ARG...]
+	mkdir -p "$PM_DIR/hooks.d" "$PM_DIR/home" "$PM_DIR/xdg" "$PM_DIR/tmp"
+	chmod 700 "$PM_DIR/xdg"
+	cat >"$PM_DIR/containers.conf" <<CONF
+[containers]
+default_ulimits = []
+[engine]
+events_logger = "file"
+cgroup_manager = "cgroupfs"
+tmp_dir = "$PM_DIR/tmp"
+CONF
+	sed "s|@BINDIR@|$SM_BUILD/bin|" "$SM_SRC/data/shiftmount-oci-hook.json" |
+		python3 -c 'import json, sys
+h = json.load(sys.stdin)
+if len(sys.argv) > 1:
+    h["hook"]["args"] = ["shiftmount-oci-hook"] + sys.argv[1:]
+json.dump(h, sys.stdout)' "$@" >"$PM_DIR/hooks.d/shiftmount.json"
+	[ -n "$PM_USER" ] && chown -R "$PM_USER" "$PM_DIR"
+	oci_containers() { pm ps -aq 2>/dev/null; }
+	at_exit "pm rm -fa"
+}
+
+pm() {
+	local args=(--root "$PM_DIR/storage" --runroot "$PM_DIR/run" --storage-driver vfs
+		--runtime runc --cgroup-manager cgroupfs --hooks-dir "$PM_DIR/hooks.d")
+	if [ -n "$PM_USER" ]; then
+		setpriv --reuid "$PM_USER" --regid nogroup --clear-groups \
+			env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$PM_DIR/home" \
+			XDG_RUNTIME_DIR="$PM_DIR/xdg" CONTAINERS_CONF="$PM_DIR/containers.conf" \
+			podman "${args[@]}" "$@"
+	else
+		CONTAINERS_CONF="$PM_DIR/containers.conf" podman "${args[@]}" "$@"
+	fi
+}
+
+# podman run --rootfs $IMG, the container's root at host 0 -> MAP (an id of
+# podman's own namespace: host 200000 rootful, 1 = the first subordinate id
+# rootless), with --annotation for each ANNOTATION (KEY=VALUE) until "--".
+pm_run() { # MAP [ANNOTATION...] -- CMD...
+	local map=$1 ann=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		ann+=(--annotation "$1")
+		shift
+	done
+	shift
+	pm run --rm --network none --ipc private --uidmap "0:$map:65536" --gidmap "0:$map:65536" \
+		"${ann[@]}" --rootfs "$IMG" "$@" </dev/null
+}
 
 no_stray() { [ -z "$(stray_idmapped)" ]; }
 
@@ -250,6 +304,64 @@ oci_rootful_suite() {
 	rt delete -f "$A" >/dev/null 2>&1
 	rt delete -f "$B" >/dev/null 2>&1
 	OCI_RUNNING=0
+oci_containers() { rt list -q 2>/dev/null; }
+
+# podman on the test's own storage, state and hooks.d, which holds the file
+# make install ships (data/shiftmount-oci-hook.json) pointing at this build;
+# as PM_USER when set (rootless).  containers.conf: podman's default nofile
+# limit is above this machine's hard limit, and its events and temporary
+# files stay in the test's directory.
+PM_DIR=$SM_TMP/podman
+PM_USER=""
+podman_setup() { # [HOOK-ARG...]
+	mkdir -p "$PM_DIR/hooks.d" "$PM_DIR/home" "$PM_DIR/xdg" "$PM_DIR/tmp"
+	chmod 700 "$PM_DIR/xdg"
+	cat >"$PM_DIR/containers.conf" <<CONF
+[containers]
+default_ulimits = []
+[engine]
+events_logger = "file"
+cgroup_manager = "cgroupfs"
+tmp_dir = "$PM_DIR/tmp"
+CONF
+	sed "s|@BINDIR@|$SM_BUILD/bin|" "$SM_SRC/data/shiftmount-oci-hook.json" |
+		python3 -c 'import json, sys
+h = json.load(sys.stdin)
+if len(sys.argv) > 1:
+    h["hook"]["args"] = ["shiftmount-oci-hook"] + sys.argv[1:]
+json.dump(h, sys.stdout)' "$@" >"$PM_DIR/hooks.d/shiftmount.json"
+	[ -n "$PM_USER" ] && chown -R "$PM_USER" "$PM_DIR"
+	oci_containers() { pm ps -aq 2>/dev/null; }
+	at_exit "pm rm -fa"
+}
+
+pm() {
+	local args=(--root "$PM_DIR/storage" --runroot "$PM_DIR/run" --storage-driver vfs
+		--runtime runc --cgroup-manager cgroupfs --hooks-dir "$PM_DIR/hooks.d")
+	if [ -n "$PM_USER" ]; then
+		setpriv --reuid "$PM_USER" --regid nogroup --clear-groups \
+			env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$PM_DIR/home" \
+			XDG_RUNTIME_DIR="$PM_DIR/xdg" CONTAINERS_CONF="$PM_DIR/containers.conf" \
+			podman "${args[@]}" "$@"
+	else
+		CONTAINERS_CONF="$PM_DIR/containers.conf" podman "${args[@]}" "$@"
+	fi
+}
+
+# podman run --rootfs $IMG, the container's root at host 0 -> MAP (an id of
+# podman's own namespace: host 200000 rootful, 1 = the first subordinate id
+# rootless), with --annotation for each ANNOTATION (KEY=VALUE) until "--".
+pm_run() { # MAP [ANNOTATION...] -- CMD...
+	local map=$1 ann=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		ann+=(--annotation "$1")
+		shift
+	done
+	shift
+	pm run --rm --network none --ipc private --uidmap "0:$map:65536" --gidmap "0:$map:65536" \
+		"${ann[@]}" --rootfs "$IMG" "$@" </dev/null
+}
 	wait_for "no idmapped mount left once A and B are deleted" 10 no_stray
 	after=$(manifest "$IMG" | grep -v -E '\./(etc/from-[ab]|tmp/suid-root)( |$)')
 	is "the image is byte-identical but for the files the containers wrote" "$after" "$before"
@@ -278,4 +390,68 @@ oci_rootful_suite() {
 		oci_run bad8-$RT 200000 "{\"org.shiftmount.volumes\": \"$VOL:/dev/x\"}" /bin/busybox true
 	is "the image is still as it was after the refusals" \
 		"$(manifest "$IMG" | grep -v -E '\./(etc/from-[ab]|tmp/suid-root)( |$)')" "$before"
+}
+
+# A real unprivileged user, $OCI_USER, with the subordinate ids
+# 200000-265535 in /etc/subuid and /etc/subgid (newuidmap reads them for
+# rootless podman), removed at exit.  /etc's account files, and the "-"
+# copies useradd rewrites, are put back as they were, times included.
+OCI_USER=""
+ETC_SAVED=$SM_TMP/etc-saved
+ETC_FILES="passwd shadow group gshadow subuid subgid"
+etc_save() {
+	local f v
+	mkdir -p "$ETC_SAVED"
+	for f in $ETC_FILES; do
+		for v in "$f" "$f-"; do
+			if [ -e "/etc/$v" ]; then cp -a "/etc/$v" "$ETC_SAVED/$v"; else : >"$ETC_SAVED/$v.absent"; fi
+		done
+	done
+}
+etc_restore() {
+	local f v
+	for f in $ETC_FILES; do
+		for v in "$f" "$f-"; do
+			if [ -e "$ETC_SAVED/$v.absent" ]; then
+				rm -f "/etc/$v"
+			elif ! cmp -s "$ETC_SAVED/$v" "/etc/$v"; then
+				cp -a "$ETC_SAVED/$v" "/etc/$v"
+			else
+				touch -r "$ETC_SAVED/$v" "/etc/$v"
+			fi
+		done
+	done
+}
+etc_unchanged() {
+	local f v
+	for f in $ETC_FILES; do
+		for v in "$f" "$f-"; do
+			if [ -e "$ETC_SAVED/$v.absent" ]; then
+				[ ! -e "/etc/$v" ] || return 1
+			else
+				cmp -s "$ETC_SAVED/$v" "/etc/$v" || return 1
+			fi
+		done
+	done
+}
+oci_user() {
+	etc_save
+	at_exit etc_restore
+	OCI_USER=smoci$$
+	useradd --system --no-create-home --home-dir "$PM_DIR/home" --shell /usr/sbin/nologin \
+		--gid nogroup --no-user-group "$OCI_USER" ||
+		{ echo "Bail out! useradd $OCI_USER"; exit 1; }
+	at_exit "userdel $OCI_USER"
+	usermod --add-subuids 200000-265535 --add-subgids 200000-265535 "$OCI_USER" ||
+		{ echo "Bail out! usermod --add-subuids"; exit 1; }
+}
+
+# Rootless podman leaves a pause process holding its user namespace.
+pause_gone() { ! kill -0 "$1" 2>/dev/null; }
+stop_pause() {
+	local f=$PM_DIR/xdg/libpod/tmp/pause.pid p
+	[ -s "$f" ] || return 0
+	p=$(cat "$f")
+	kill "$p" 2>/dev/null
+	poll 10 pause_gone "$p"
 }
