@@ -33,6 +33,7 @@
 
 struct mnt {
 	int id, parent;
+	int shared; /* in a peer group: what is mounted on it propagates */
 	char target[PATH_MAX];
 };
 
@@ -61,6 +62,9 @@ static int read_mounts(struct mnt **ret, size_t *ret_n)
 		}
 		sm_mountinfo_unescape(target);
 		snprintf(m[n].target, sizeof(m[n].target), "%s", target);
+		/* The optional fields come between the options and " - ". */
+		const char *sep = strstr(line, " - "), *sh = strstr(line, " shared:");
+		m[n].shared = sh && sep && sh < sep;
 		n++;
 	}
 	free(line);
@@ -173,23 +177,12 @@ static int attach_at(int mntfd, int rootfd, const char *rel, const char *what)
 	return HOOK_OK;
 }
 
-static int shift_root(const struct hook_spec *s, const struct hook_item *it)
+static int shift_root(const struct hook_spec *s, const struct hook_item *it, const struct mnt *m,
+		      size_t n, const struct mnt *root)
 {
-	_cleanup_free_ struct mnt *m = NULL;
-	size_t n = 0;
-	int r = read_mounts(&m, &n);
-	if (r < 0)
-		return hook_error(HOOK_FAILED, "reading the container's mount table: %s",
-				  strerror(-r));
-	const struct mnt *root = top_at(m, n, s->root);
-	if (!root)
-		return hook_error(HOOK_FAILED,
-				  "the runtime has not mounted the container's root at %s yet "
-				  "(run the hook at createRuntime)",
-				  s->root);
 	_cleanup_free_ struct held *h = NULL;
 	size_t nh = 0;
-	r = hold_submounts(s, m, n, root, &h, &nh);
+	int r = hold_submounts(s, m, n, root, &h, &nh);
 	if (!r) {
 		r = sm_mount_attach(it->mntfd, AT_FDCWD, s->root);
 		if (r < 0)
@@ -219,10 +212,29 @@ int hook_join_mounts(const struct hook_spec *s)
 
 int hook_attach(struct hook_spec *s)
 {
-	int r = HOOK_OK;
+	_cleanup_free_ struct mnt *m = NULL;
+	size_t n = 0;
+	int r = read_mounts(&m, &n);
+	if (r < 0)
+		return hook_error(HOOK_FAILED, "reading the container's mount table: %s",
+				  strerror(-r));
+	const struct mnt *root = top_at(m, n, s->root);
+	if (!root)
+		return hook_error(HOOK_FAILED,
+				  "the runtime has not mounted the container's root at %s yet "
+				  "(run the hook at createRuntime)",
+				  s->root);
+	/* Mounted on a shared root, our mounts would propagate to its peers,
+	 * the host's among them, and stay there. */
+	if (root->shared)
+		return hook_error(HOOK_FAILED,
+				  "the container's root %s is a shared mount (rootfsPropagation "
+				  "shared?): the shifted mounts would propagate out of the "
+				  "container; use private or slave",
+				  s->root);
 	for (unsigned i = 0; !r && i < s->n_items; i++)
 		if (s->item[i].is_root)
-			r = shift_root(s, &s->item[i]);
+			r = shift_root(s, &s->item[i], m, n, root);
 	if (r)
 		return r;
 	/* The volumes, in the root as it is now (shifted or not). */
