@@ -72,6 +72,9 @@ oci_prepare() { # [RUNTIME]
 		{ echo "Bail out! shiftmount mark $VOL"; exit 1; }
 	mkdir -p "$STATE"
 	if [ "$RT" = crun ]; then
+		# crun drops a hook's stderr unless this annotation names a
+		# file for it (here crun's own stderr, a pipe to the test).
+		export OCI_EXTRA_ANN='{"run.oci.hooks.stderr": "/dev/stderr"}'
 		mount -t tmpfs -o size=1m,mode=755 crun-cgroup-view /sys/fs/cgroup/unified ||
 			{ echo "Bail out! cannot hide /sys/fs/cgroup/unified from crun"; exit 1; }
 	fi
@@ -84,7 +87,7 @@ oci_bundle() { # DIR HOSTROOT ANNOTATIONS-JSON CMD...
 	shift 3
 	mkdir -p "$dir"
 	python3 - "$dir/config.json" "$IMG" "$hostroot" "$ann" "$OCI_HOOK" "$@" <<'PY'
-import json, sys
+import json, os, sys
 out, root, hostroot, ann, hook = sys.argv[1:6]
 args = sys.argv[6:]
 caps = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
@@ -119,7 +122,7 @@ cfg = {
         "maskedPaths": ["/proc/kcore", "/proc/keys"],
         "readonlyPaths": ["/proc/sys", "/proc/sysrq-trigger"],
     },
-    "annotations": json.loads(ann),
+    "annotations": dict(json.loads(ann), **json.loads(os.environ.get("OCI_EXTRA_ANN", "{}"))),
 }
 if hook:
     cfg["hooks"] = {"createRuntime": [{"path": hook, "args": ["shiftmount-oci-hook"]}]}
@@ -176,6 +179,7 @@ oci_refused() { # DESC REGEX CMD...
 	stray0=$(stray_idmapped | cut -d: -f2- | sort)
 	out=$("$@" 2>&1)
 	rc=$?
+	out=${out//\\\"/\"} # runc quotes the hook's stderr in its log line: \" for "
 	sig1=$(mountinfo_sig)
 	stray1=$(stray_idmapped | cut -d: -f2- | sort)
 	if [ $rc != 0 ] && [[ $out =~ $re ]]; then _tap 0 "$desc: the start fails, says why"; else
