@@ -6,8 +6,11 @@
  *
  *   org.shiftmount.rootfs   "true": shift the root along the container's
  *                           user namespace; "false" (or absent): leave it
- *   org.shiftmount.volumes  "SRC:DEST[:ro|:rw],...": mount each marked host
+ *   org.shiftmount.volumes  "SRC:DEST[:ro|:rw];...": mount each marked host
  *                           directory SRC shifted at DEST in the container
+ *
+ * The entries are separated by ";", not ",": podman splits --annotation's
+ * value at commas.
  *
  * Annotations, not mount options, because runtimes refuse mount options
  * they do not know.  Everything is checked strictly and before anything is
@@ -134,6 +137,9 @@ static int parse_volume(struct hook_spec *s, const char *entry)
 		return volume_error(entry, "too long");
 	strcpy(buf, entry);
 	char *src = buf, *dest = strchr(buf, ':'), *mode = NULL;
+	if (strchr(entry, ','))
+		return volume_error(entry, "\",\" is not allowed; separate the entries with \";\" "
+					   "(podman splits --annotation at commas)");
 	if (!dest)
 		return volume_error(entry, "must be SRC:DEST or SRC:DEST:ro");
 	*dest++ = '\0';
@@ -183,13 +189,13 @@ static int parse_volume(struct hook_spec *s, const char *entry)
 static int parse_volumes(struct hook_spec *s, const char *text)
 {
 	if (!*text)
-		return hook_error(HOOK_USAGE, "%s: empty; list SRC:DEST entries separated by \",\"",
+		return hook_error(HOOK_USAGE, "%s: empty; list SRC:DEST entries separated by \";\"",
 				  HOOK_ANN_VOLUMES);
 	_cleanup_free_ char *copy = strdup(text);
 	if (!copy)
 		return hook_error(HOOK_FAILED, "out of memory");
 	for (char *e = copy;;) {
-		char *next = strchr(e, ',');
+		char *next = strchr(e, ';');
 		if (next)
 			*next = '\0';
 		if (!*e)

@@ -227,7 +227,9 @@ json.dump(h, sys.stdout)' "$@" >"$PM_DIR/hooks.d/shiftmount.json"
 }
 
 pm() {
-	local args=(--root "$PM_DIR/storage" --runroot "$PM_DIR/run" --storage-driver vfs
+	# --log-level error: rootless podman warns that / is not a shared
+	# mount (the test's namespace is private) on stderr, with the errors.
+	local args=(--log-level error --root "$PM_DIR/storage" --runroot "$PM_DIR/run" --storage-driver vfs
 		--runtime runc --cgroup-manager cgroupfs --hooks-dir "$PM_DIR/hooks.d")
 	if [ -n "$PM_USER" ]; then
 		setpriv --reuid "$PM_USER" --regid nogroup --clear-groups \
@@ -340,7 +342,9 @@ json.dump(h, sys.stdout)' "$@" >"$PM_DIR/hooks.d/shiftmount.json"
 }
 
 pm() {
-	local args=(--root "$PM_DIR/storage" --runroot "$PM_DIR/run" --storage-driver vfs
+	# --log-level error: rootless podman warns that / is not a shared
+	# mount (the test's namespace is private) on stderr, with the errors.
+	local args=(--log-level error --root "$PM_DIR/storage" --runroot "$PM_DIR/run" --storage-driver vfs
 		--runtime runc --cgroup-manager cgroupfs --hooks-dir "$PM_DIR/hooks.d")
 	if [ -n "$PM_USER" ]; then
 		setpriv --reuid "$PM_USER" --regid nogroup --clear-groups \
@@ -374,6 +378,8 @@ pm_run() { # MAP [ANNOTATION...] -- CMD...
 	mkdir -p "$u"
 	oci_refused "$RT, volume without DEST" 'org.shiftmount.volumes: "[^"]*": must be SRC:DEST' \
 		oci_run bad1-$RT 200000 "{\"org.shiftmount.volumes\": \"$VOL\"}" /bin/busybox true
+	oci_refused "$RT, entries separated by \",\"" 'separate the entries with ";"' \
+		oci_run bad9-$RT 200000 "{\"org.shiftmount.volumes\": \"$VOL:/data,$VOL:/cache\"}" /bin/busybox true
 	oci_refused "$RT, relative SRC" 'SRC must be an absolute path' \
 		oci_run bad2-$RT 200000 '{"org.shiftmount.volumes": "shared:/data"}' /bin/busybox true
 	oci_refused "$RT, rootfs=yes" 'org.shiftmount.rootfs: "yes": must be "true" or "false"' \
@@ -382,7 +388,7 @@ pm_run() { # MAP [ANNOTATION...] -- CMD...
 		oci_run bad4-$RT 200000 "{\"org.shiftmount.volume\": \"$VOL:/data\"}" /bin/busybox true
 	oci_refused "$RT, an unmarked volume" "$u is not marked" \
 		oci_run bad5-$RT 200000 \
-		"{\"org.shiftmount.rootfs\": \"true\", \"org.shiftmount.volumes\": \"$VOL:/data,$u:/cache\"}" \
+		"{\"org.shiftmount.rootfs\": \"true\", \"org.shiftmount.volumes\": \"$VOL:/data;$u:/cache\"}" \
 		/bin/busybox true
 	oci_refused "$RT, a missing source" 'SRC: No such file or directory' \
 		oci_run bad6-$RT 200000 \
@@ -445,17 +451,30 @@ oci_user() {
 	useradd --system --no-create-home --home-dir "$PM_DIR/home" --shell /usr/sbin/nologin \
 		--gid nogroup --no-user-group "$OCI_USER" ||
 		{ echo "Bail out! useradd $OCI_USER"; exit 1; }
-	at_exit "userdel $OCI_USER"
+	at_exit oci_user_remove
 	usermod --add-subuids 200000-265535 --add-subgids 200000-265535 "$OCI_USER" ||
 		{ echo "Bail out! usermod --add-subuids"; exit 1; }
 }
 
-# Rootless podman leaves a pause process holding its user namespace.
-pause_gone() { ! kill -0 "$1" 2>/dev/null; }
-stop_pause() {
-	local f=$PM_DIR/xdg/libpod/tmp/pause.pid p
-	[ -s "$f" ] || return 0
-	p=$(cat "$f")
-	kill "$p" 2>/dev/null
-	poll 10 pause_gone "$p"
+# userdel (and usermod) count every process whose uid lies in the user's
+# subordinate ranges as the user's, and other tests run tenants at 200000:
+# force it, once the user's own processes are gone (stop_user_procs).
+oci_user_remove() { userdel --force "$OCI_USER"; }
+
+# Rootless podman leaves a pause process holding its user namespace (and a
+# failed run may leave more): end every process of the test's user, each by
+# its pid, and wait until they are gone.
+# (any of its real, effective, saved or filesystem uid: userdel counts them all)
+user_procs() {
+	local u
+	u=$(id -u "$OCI_USER" 2>/dev/null) || return 0
+	ps -e -o pid=,ruid=,euid=,suid=,fsuid=,comm= 2>/dev/null |
+		awk -v u="$u" '$2 == u || $3 == u || $4 == u || $5 == u { print $1 }'
+}
+no_user_procs() { [ -z "$(user_procs)" ]; }
+stop_user_procs() {
+	local p
+	[ -n "$OCI_USER" ] || return 0
+	for p in $(user_procs); do kill "$p" 2>/dev/null; done
+	poll 10 no_user_procs
 }
