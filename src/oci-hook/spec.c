@@ -180,8 +180,9 @@ static int parse_volume(struct hook_spec *s, const char *entry)
 	if (s->n_items >= ELEMENTSOF(s->item))
 		return volume_error(entry, "more than 16 volumes");
 	struct hook_item *it = &s->item[s->n_items++];
-	snprintf(it->src, sizeof(it->src), "%s", src);
-	snprintf(it->dest, sizeof(it->dest), "%s", dest);
+	/* clean_path() kept both below PATH_MAX / 2. */
+	memcpy(it->src, src, strlen(src) + 1);
+	memcpy(it->dest, dest, strlen(dest) + 1);
 	it->readonly = mode && !strcmp(mode, "ro");
 	return HOOK_OK;
 }
