@@ -223,8 +223,26 @@ if len(sys.argv) > 1:
 json.dump(h, sys.stdout)' "$@" >"$PM_DIR/hooks.d/shiftmount.json"
 	[ -n "$PM_USER" ] && chown -R "$PM_USER" "$PM_DIR"
 	oci_containers() { pm ps -aq 2>/dev/null; }
+	# Rootful, podman makes cgroups below a parent; by default that is
+	# /libpod_parent, which outlives the container (and the test).  The
+	# test's own parent instead, removed at exit if podman left it.
+	# Rootless, on cgroup v1, it makes none.
+	PM_RUN_OPTS=()
+	if [ -z "$PM_USER" ]; then
+		PM_CGROUP=shiftmount-test-$$
+		PM_RUN_OPTS=(--cgroup-parent "/$PM_CGROUP")
+		at_exit pm_cgroups_remove
+	fi
 	at_exit "pm rm -fa"
 }
+pm_cgroups_remove() {
+	local d
+	for d in /sys/fs/cgroup/*/"$PM_CGROUP" /sys/fs/cgroup/"$PM_CGROUP"; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	return 0
+}
+
 
 pm() {
 	# --log-level error: rootless podman warns that / is not a shared
@@ -252,8 +270,8 @@ pm_run() { # MAP [ANNOTATION...] -- CMD...
 		shift
 	done
 	shift
-	pm run --rm --network none --ipc private --uidmap "0:$map:65536" --gidmap "0:$map:65536" \
-		"${ann[@]}" --rootfs "$IMG" "$@" </dev/null
+	pm run --rm "${PM_RUN_OPTS[@]}" --network none --ipc private --uidmap "0:$map:65536" \
+		--gidmap "0:$map:65536" "${ann[@]}" --rootfs "$IMG" "$@" </dev/null
 }
 
 no_stray() { [ -z "$(stray_idmapped)" ]; }
@@ -338,8 +356,26 @@ if len(sys.argv) > 1:
 json.dump(h, sys.stdout)' "$@" >"$PM_DIR/hooks.d/shiftmount.json"
 	[ -n "$PM_USER" ] && chown -R "$PM_USER" "$PM_DIR"
 	oci_containers() { pm ps -aq 2>/dev/null; }
+	# Rootful, podman makes cgroups below a parent; by default that is
+	# /libpod_parent, which outlives the container (and the test).  The
+	# test's own parent instead, removed at exit if podman left it.
+	# Rootless, on cgroup v1, it makes none.
+	PM_RUN_OPTS=()
+	if [ -z "$PM_USER" ]; then
+		PM_CGROUP=shiftmount-test-$$
+		PM_RUN_OPTS=(--cgroup-parent "/$PM_CGROUP")
+		at_exit pm_cgroups_remove
+	fi
 	at_exit "pm rm -fa"
 }
+pm_cgroups_remove() {
+	local d
+	for d in /sys/fs/cgroup/*/"$PM_CGROUP" /sys/fs/cgroup/"$PM_CGROUP"; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	return 0
+}
+
 
 pm() {
 	# --log-level error: rootless podman warns that / is not a shared
@@ -367,8 +403,8 @@ pm_run() { # MAP [ANNOTATION...] -- CMD...
 		shift
 	done
 	shift
-	pm run --rm --network none --ipc private --uidmap "0:$map:65536" --gidmap "0:$map:65536" \
-		"${ann[@]}" --rootfs "$IMG" "$@" </dev/null
+	pm run --rm "${PM_RUN_OPTS[@]}" --network none --ipc private --uidmap "0:$map:65536" \
+		--gidmap "0:$map:65536" "${ann[@]}" --rootfs "$IMG" "$@" </dev/null
 }
 	wait_for "no idmapped mount left once A and B are deleted" 10 no_stray
 	after=$(manifest "$IMG" | grep -v -E '\./(etc/from-[ab]|tmp/suid-root)( |$)')

@@ -39,6 +39,6 @@ oci_refused "podman, an unmarked volume" "$FS/unmarked is not marked" \
 oci_refused "podman, a missing source" 'SRC: No such file or directory' \
 	pm_run 200000 "org.shiftmount.volumes=$FS/missing:/data" -- /bin/busybox true
 oci_refused "podman, no user namespace" 'the container has no user namespace of its own' \
-	pm run --rm --network none --ipc private --annotation org.shiftmount.rootfs=true \
+	pm run --rm "${PM_RUN_OPTS[@]}" --network none --ipc private --annotation org.shiftmount.rootfs=true \
 	--rootfs "$IMG" /bin/busybox true
 done_testing
