@@ -64,7 +64,10 @@ static int check_mark(const struct hook_item *it)
 				  HOOK_ANN_VOLUMES, it->src, it->src);
 	if (r == -EBADMSG)
 		return hook_error(HOOK_USAGE, "%s: %s: its mark is invalid: %s", HOOK_ANN_VOLUMES,
-				  it->src, err.why ? err.why : "unreadable");
+				  it->src,
+				  err.message[0] ? err.message
+				  : err.why	 ? err.why
+						 : "unreadable");
 	return hook_error(HOOK_FAILED, "%s: %s: reading its mark: %s", HOOK_ANN_VOLUMES, it->src,
 			  strerror(-r));
 }
@@ -180,18 +183,17 @@ static int delegate_one(const struct hook_item *it, const char *socket, int *ret
 				  "%s: connecting to shiftmountd at %s: %s (is shiftmountd "
 				  "running? a rootless container's mounts are made by it)",
 				  it->src, sm_delegate_socket_path(socket), strerror(-r));
-	char error[256], why[1024];
 	struct sm_delegate_reply rep;
-	r = sm_delegate_mount(sock, req, srcfd, 30000, ret_mntfd, &rep, error, sizeof(error), why,
-			      sizeof(why));
+	struct sm_error err;
+	r = sm_delegate_mount(sock, req, srcfd, 30000, ret_mntfd, &rep, &err);
 	if (r == -EREMOTEIO) {
-		const char *e = strrchr(error, '.');
+		const char *e = strrchr(err.name, '.');
 		return hook_error(HOOK_FAILED, "%s: shiftmountd refused: %s (%s)", it->src,
-				  why[0] ? why : "no reason given", e ? e + 1 : error);
+				  err.message[0] ? err.message : "no reason given",
+				  e ? e + 1 : err.name);
 	}
 	if (r < 0)
-		return hook_error(HOOK_FAILED, "%s: talking to shiftmountd: %s", it->src,
-				  strerror(-r));
+		return hook_error(HOOK_FAILED, "%s: %s", it->src, err.message);
 	return HOOK_OK;
 }
 
