@@ -46,7 +46,7 @@ static void help(void)
 	       "on stdin and its bundle's config.json, and shifts what the annotations ask\n"
 	       "for along the container's user namespace:\n"
 	       "\n"
-	       "  " HOOK_ANN_ROOTFS "=true              the root (origin: its mark, else 0)\n"
+	       "  " HOOK_ANN_ROOTFS "=true                the root (origin: its mark, else 0)\n"
 	       "  " HOOK_ANN_VOLUMES "=SRC:DEST[:ro];...  marked host directories\n"
 	       "\n"
 	       "A rootful runtime's mounts are made directly; a rootless runtime's are asked\n"
