@@ -163,25 +163,27 @@ manifest() { # DIR
 	)
 }
 
-# Idmapped mounts of our scratch filesystem in any process's mount table
-# (a container's namespace that survived included), as "PID: line".
+# Idmapped mounts of our scratch filesystem in any mount namespace (a
+# container's that survived included), as "/proc/PID/mountinfo:line": one
+# process of each namespace is read, all in one grep.
 stray_idmapped() {
-	local p
-	for p in /proc/[0-9]*; do
-		grep -s " $FSDEV " "$p/mountinfo" | grep -s idmapped | sed "s|^|${p#/proc/}: |"
-	done 2>/dev/null | sort -u -t: -k2
+	local files
+	files=$(stat -L -c '%i %n' /proc/[0-9]*/ns/mnt 2>/dev/null | sort -u -k 1,1 |
+		sed 's|^[0-9]* \(/proc/[0-9]*\)/ns/mnt$|\1/mountinfo|')
+	# shellcheck disable=SC2086
+	grep -sH " $FSDEV " $files | grep idmapped
 }
 
 oci_refused() { # DESC REGEX CMD...
 	local desc=$1 re=$2 out rc sig0 sig1 stray0 stray1 left
 	shift 2
 	sig0=$(mountinfo_sig)
-	stray0=$(stray_idmapped | cut -d: -f2- | sort)
+	stray0=$(stray_idmapped | cut -d: -f2- | sort -u)
 	out=$("$@" 2>&1)
 	rc=$?
 	out=${out//\\\"/\"} # runc quotes the hook's stderr in its log line: \" for "
 	sig1=$(mountinfo_sig)
-	stray1=$(stray_idmapped | cut -d: -f2- | sort)
+	stray1=$(stray_idmapped | cut -d: -f2- | sort -u)
 	if [ $rc != 0 ] && [[ $out =~ $re ]]; then _tap 0 "$desc: the start fails, says why"; else
 		_tap 1 "$desc: the start fails, says why"
 		echo "#   status $rc, output:"
