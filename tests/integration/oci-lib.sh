@@ -304,14 +304,23 @@ oci_rootful_suite() {
 		"$(owner "$VOL/dir-a") $(owner "$VOL/dir-a/f") $(owner "$VOL/suid")" \
 		"100000:100000 100000:100000 100000:100000"
 
+	# B has a second volume, read-only, from another mark.
+	local ro=$FS/readonly
+	mkdir -p "$ro" && echo r >"$ro/file" && chown -R 50000:50000 "$ro"
+	shiftmount mark --origin 50000 "$ro" >/dev/null 2>&1
 	ok "$RT: container B (root at host 300000) starts beside A on the same image" \
-		oci_start "$B" 300000 "$ann"
+		oci_start "$B" 300000 \
+		"{\"org.shiftmount.rootfs\": \"true\", \"org.shiftmount.volumes\": \"$VOL:/data;$ro:/cache:ro\"}"
 	OCI_RUNNING=2
 	out=$(rt exec "$B" /bin/busybox sh -c 'id -u; stat -c %u:%g /etc/passwd /etc/from-a /data/dir-a/f
 		echo b >/data/from-b; echo b >/etc/from-b' 2>&1)
 	is "B: its root is uid 0 and sees the image and A's files as 0:0" "$(echo $out)" \
 		"0 0:0 0:0 0:0"
 	is "B's volume write lands at the origin too" "$(owner "$VOL/from-b")" "100000:100000"
+	out=$(rt exec "$B" /bin/busybox sh -c 'stat -c %u:%g /cache/file; echo x >/cache/x' 2>&1)
+	like "B's second volume: its own origin (50000) shows as 0:0, and :ro refuses writes" \
+		"$out" $'^0:0\n.*Read-only file system'
+	ok "nothing was written to the read-only volume" test ! -e "$ro/x"
 	is "B's write into the root lands 0:0" "$(owner "$IMG/etc/from-b")" "0:0"
 	is "A sees B's files as its root's" \
 		"$(rt exec "$A" /bin/busybox stat -c %u:%g /data/from-b /etc/from-b | tr '\n' ' ')" \
