@@ -298,7 +298,7 @@ oci_rootful_suite() {
 		echo a >/etc/from-a; mkdir /data/dir-a; echo a >/data/dir-a/f
 		cp /bin/euid /data/suid; chmod 4755 /data/suid
 		cp /bin/euid /tmp/suid-root; chmod 4755 /tmp/suid-root' 2>&1)
-	is "A: its root is uid 0 and sees the image as 0:0" "$(echo $out)" "0 0:0 0:0"
+	is "A: its root is uid 0 and sees the image as 0:0" "${out//$'\n'/ }" "0 0:0 0:0"
 	is "A's write into the root lands 0:0 on disk" "$(owner "$IMG/etc/from-a")" "0:0"
 	is "A's volume writes land at the mark's origin" \
 		"$(owner "$VOL/dir-a") $(owner "$VOL/dir-a/f") $(owner "$VOL/suid")" \
@@ -314,7 +314,7 @@ oci_rootful_suite() {
 	OCI_RUNNING=2
 	out=$(rt exec "$B" /bin/busybox sh -c 'id -u; stat -c %u:%g /etc/passwd /etc/from-a /data/dir-a/f
 		echo b >/data/from-b; echo b >/etc/from-b' 2>&1)
-	is "B: its root is uid 0 and sees the image and A's files as 0:0" "$(echo $out)" \
+	is "B: its root is uid 0 and sees the image and A's files as 0:0" "${out//$'\n'/ }" \
 		"0 0:0 0:0 0:0"
 	is "B's volume write lands at the origin too" "$(owner "$VOL/from-b")" "100000:100000"
 	out=$(rt exec "$B" /bin/busybox sh -c 'stat -c %u:%g /cache/file; echo x >/cache/x' 2>&1)
