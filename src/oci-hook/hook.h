@@ -11,6 +11,7 @@
 #define SM_OCI_HOOK_H
 
 #include <limits.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define HOOK_PROGRAM "shiftmount-oci-hook"
