@@ -20,6 +20,10 @@
 #define HOOK_ANN_ROOTFS	 "org.shiftmount.rootfs"
 #define HOOK_ANN_VOLUMES "org.shiftmount.volumes"
 
+/* The host's subordinate-id tables, for a mark's --by @USER (source.c). */
+#define HOOK_SUBUID "/etc/subuid"
+#define HOOK_SUBGID "/etc/subgid"
+
 #define HOOK_MAX_VOLUMES 16
 #define HOOK_MAX_MOUNTS	 256 /* the config's mounts[] that are looked at */
 

@@ -48,15 +48,62 @@ static int check_dest(const struct hook_spec *s, int rootfd, const struct hook_i
 			  s->root, e == ENOENT ? " (make the directory in the image)" : "");
 }
 
+/* The mark's half of shiftmountd's policy, applied to the container's maps:
+ * a rootful runtime is trusted to set up the container, not to choose whom a
+ * mark admits.  Under CRI-O a pod's author writes the annotations, so
+ * without this a mark's --by (this volume is tenant alice's) would not keep
+ * another tenant's pod from it.  The tables are the host's, read here in the
+ * runtime's namespace. */
+static int check_policy(const struct hook_spec *s, const struct hook_item *it,
+			const struct sm_mark *m)
+{
+	_cleanup_free_ struct sm_idmap *uid = malloc(sizeof(*uid));
+	_cleanup_free_ struct sm_idmap *gid = malloc(sizeof(*gid));
+	if (!uid || !gid)
+		return hook_error(HOOK_FAILED, "out of memory");
+	int r = sm_userns_read_maps(s->userns_fd, uid, gid);
+	if (r < 0)
+		return hook_error(HOOK_FAILED, "reading the container's id maps: %s", strerror(-r));
+	struct sm_subid subuid = {0}, subgid = {0};
+	const char *table = HOOK_SUBUID;
+	if (m->n_by > 0) {
+		r = sm_subid_load(table, &subuid);
+		if (r >= 0)
+			r = sm_subid_load(table = HOOK_SUBGID, &subgid);
+	}
+	struct sm_error err;
+	enum sm_policy_verdict v = SM_POLICY_DENIED;
+	if (r >= 0) {
+		struct sm_policy_input in = {
+			.uid_map = uid,
+			.gid_map = gid,
+			.mark = m,
+			.subuid = &subuid,
+			.subgid = &subgid,
+			.user_uid = sm_policy_user_uid,
+		};
+		v = sm_policy_check_mark(&in, &err, NULL, NULL);
+	}
+	sm_subid_free(&subuid);
+	sm_subid_free(&subgid);
+	if (r < 0)
+		return hook_error(HOOK_FAILED, "%s: %s: reading %s: %s", HOOK_ANN_VOLUMES, it->src,
+				  table, strerror(-r));
+	if (v != SM_POLICY_ALLOW)
+		return hook_error(HOOK_USAGE, "%s: %s: refused: %s", HOOK_ANN_VOLUMES, it->src,
+				  err.message);
+	return HOOK_OK;
+}
+
 /* A volume is shifted from its mark: without one there is no origin the
  * admin chose, and guessing one could hand the container foreign ids. */
-static int check_mark(const struct hook_item *it)
+static int check_mark(const struct hook_spec *s, const struct hook_item *it)
 {
 	struct sm_mark m;
 	struct sm_error err;
 	int r = sm_mark_get(it->srcfd, &m, &err);
 	if (r == 0)
-		return HOOK_OK;
+		return check_policy(s, it, &m);
 	if (r == -ENODATA)
 		return hook_error(HOOK_USAGE,
 				  "%s: %s is not marked; a volume is shifted from its mark's "
@@ -92,7 +139,7 @@ int hook_open_sources(struct hook_spec *s)
 		int r = check_dest(s, rootfd, it);
 		/* Rootless, the daemon checks the mark (and more). */
 		if (!r && s->rootful)
-			r = check_mark(it);
+			r = check_mark(s, it);
 		if (r)
 			return r;
 	}

@@ -304,10 +304,11 @@ oci_rootful_suite() {
 		"$(owner "$VOL/dir-a") $(owner "$VOL/dir-a/f") $(owner "$VOL/suid")" \
 		"100000:100000 100000:100000 100000:100000"
 
-	# B has a second volume, read-only, from another mark.
+	# B has a second volume, read-only, from another mark, which admits
+	# only B's root (host 300000): the rootful hook applies the mark's --by.
 	local ro=$FS/readonly
 	mkdir -p "$ro" && echo r >"$ro/file" && chown -R 50000:50000 "$ro"
-	shiftmount mark --origin 50000 "$ro" >/dev/null 2>&1
+	shiftmount mark --origin 50000 --by 300000 "$ro" >/dev/null 2>&1
 	ok "$RT: container B (root at host 300000) starts beside A on the same image" \
 		oci_start "$B" 300000 \
 		"{\"org.shiftmount.rootfs\": \"true\", \"org.shiftmount.volumes\": \"$VOL:/data;$ro:/cache:ro\"}"
@@ -339,84 +340,6 @@ oci_rootful_suite() {
 	rt delete -f "$A" >/dev/null 2>&1
 	rt delete -f "$B" >/dev/null 2>&1
 	OCI_RUNNING=0
-oci_containers() { rt list -q 2>/dev/null; }
-
-# podman on the test's own storage, state and hooks.d, which holds the file
-# make install ships (data/shiftmount-oci-hook.json) pointing at this build;
-# as PM_USER when set (rootless).  containers.conf: podman's default nofile
-# limit is above this machine's hard limit, and its events and temporary
-# files stay in the test's directory.
-PM_DIR=$SM_TMP/podman
-PM_USER=""
-podman_setup() { # [HOOK-ARG...]
-	mkdir -p "$PM_DIR/hooks.d" "$PM_DIR/home" "$PM_DIR/xdg" "$PM_DIR/tmp"
-	chmod 700 "$PM_DIR/xdg"
-	cat >"$PM_DIR/containers.conf" <<CONF
-[containers]
-default_ulimits = []
-[engine]
-events_logger = "file"
-cgroup_manager = "cgroupfs"
-tmp_dir = "$PM_DIR/tmp"
-CONF
-	sed "s|@BINDIR@|$SM_BUILD/bin|" "$SM_SRC/data/shiftmount-oci-hook.json" |
-		python3 -c 'import json, sys
-h = json.load(sys.stdin)
-if len(sys.argv) > 1:
-    h["hook"]["args"] = ["shiftmount-oci-hook"] + sys.argv[1:]
-json.dump(h, sys.stdout)' "$@" >"$PM_DIR/hooks.d/shiftmount.json"
-	[ -n "$PM_USER" ] && chown -R "$PM_USER" "$PM_DIR"
-	oci_containers() { pm ps -aq 2>/dev/null; }
-	# Rootful, podman makes cgroups below a parent; by default that is
-	# /libpod_parent, which outlives the container (and the test).  The
-	# test's own parent instead, removed at exit if podman left it.
-	# Rootless, on cgroup v1, it makes none.
-	PM_RUN_OPTS=()
-	if [ -z "$PM_USER" ]; then
-		PM_CGROUP=shiftmount-test-$$
-		PM_RUN_OPTS=(--cgroup-parent "/$PM_CGROUP")
-		at_exit pm_cgroups_remove
-	fi
-	at_exit "pm rm -fa"
-}
-pm_cgroups_remove() {
-	local d
-	for d in /sys/fs/cgroup/*/"$PM_CGROUP" /sys/fs/cgroup/"$PM_CGROUP"; do
-		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-	done
-	return 0
-}
-
-
-pm() {
-	# --log-level error: rootless podman warns that / is not a shared
-	# mount (the test's namespace is private) on stderr, with the errors.
-	local args=(--log-level error --root "$PM_DIR/storage" --runroot "$PM_DIR/run" --storage-driver vfs
-		--runtime runc --cgroup-manager cgroupfs --hooks-dir "$PM_DIR/hooks.d")
-	if [ -n "$PM_USER" ]; then
-		setpriv --reuid "$PM_USER" --regid nogroup --clear-groups \
-			env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$PM_DIR/home" \
-			XDG_RUNTIME_DIR="$PM_DIR/xdg" CONTAINERS_CONF="$PM_DIR/containers.conf" \
-			podman "${args[@]}" "$@"
-	else
-		CONTAINERS_CONF="$PM_DIR/containers.conf" podman "${args[@]}" "$@"
-	fi
-}
-
-# podman run --rootfs $IMG, the container's root at host 0 -> MAP (an id of
-# podman's own namespace: host 200000 rootful, 1 = the first subordinate id
-# rootless), with --annotation for each ANNOTATION (KEY=VALUE) until "--".
-pm_run() { # MAP [ANNOTATION...] -- CMD...
-	local map=$1 ann=()
-	shift
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		ann+=(--annotation "$1")
-		shift
-	done
-	shift
-	pm run --rm "${PM_RUN_OPTS[@]}" --network none --ipc private --uidmap "0:$map:65536" \
-		--gidmap "0:$map:65536" "${ann[@]}" --rootfs "$IMG" "$@" </dev/null
-}
 	wait_for "no idmapped mount left once A and B are deleted" 10 no_stray
 	after=$(manifest "$IMG" | grep -v -E '\./(etc/from-[ab]|tmp/suid-root)( |$)')
 	is "the image is byte-identical but for the files the containers wrote" "$after" "$before"
@@ -436,6 +359,11 @@ pm_run() { # MAP [ANNOTATION...] -- CMD...
 	oci_refused "$RT, an unmarked volume" "$u is not marked" \
 		oci_run bad5-$RT 200000 \
 		"{\"org.shiftmount.rootfs\": \"true\", \"org.shiftmount.volumes\": \"$VOL:/data;$u:/cache\"}" \
+		/bin/busybox true
+	oci_refused "$RT, a volume whose mark admits another root (--by)" \
+		"$ro: refused: the mark allows only by=300000; the caller's namespace root is host uid 200000" \
+		oci_run bad10-$RT 200000 \
+		"{\"org.shiftmount.rootfs\": \"true\", \"org.shiftmount.volumes\": \"$VOL:/data;$ro:/cache:ro\"}" \
 		/bin/busybox true
 	oci_refused "$RT, a missing source" 'SRC: No such file or directory' \
 		oci_run bad6-$RT 200000 \
