@@ -11,7 +11,8 @@
 # library, one under src/cli/ the shiftmount binary, tests/unit/test-*.c
 # become unit test programs, tests/helpers/*.c and tests/integration/*.c
 # test programs, and the files of a directory tests/helpers/NAME/*.c one
-# test program NAME.
+# test program NAME.  src/oci-hook/ is shiftmount-oci-hook; tests/static/*.c
+# are static programs the OCI tests copy into a container's root.
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -21,6 +22,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 MOUNTHELPERDIR ?= /sbin
+HOOKSDIR   ?= $(PREFIX)/share/containers/oci/hooks.d
 DESTDIR    ?=
 
 BUILD      ?= build
@@ -64,27 +66,30 @@ CLI_SRC     := $(sort $(wildcard src/cli/*.c))
 DAEMON_SRC  := $(sort $(wildcard src/daemon/*.c))
 FUSE_SRC    := $(sort $(wildcard src/fuse/*.c))
 MSHIFT_SRC  := $(sort $(wildcard src/mount.shift/*.c))
+HOOK_SRC    := $(sort $(wildcard src/oci-hook/*.c))
 UNIT_SRC    := $(sort $(wildcard tests/unit/test-*.c))
 HELPER_SRC  := $(sort $(wildcard tests/helpers/*.c))
 HELPER_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard tests/helpers/*/*.c))))
 ITEST_SRC   := $(sort $(wildcard tests/integration/*.c))
+STATIC_SRC  := $(sort $(wildcard tests/static/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_A    := $(BUILD)/libshiftmount.a
 LIB_SO   := $(BUILD)/libshiftmount.so.$(VERSION)
 PROGRAMS := $(BUILD)/bin/shiftmount $(BUILD)/bin/shiftmountd $(BUILD)/bin/shiftfs-fuse \
-            $(BUILD)/bin/mount.shift
+            $(BUILD)/bin/mount.shift $(BUILD)/bin/shiftmount-oci-hook
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 HELPER_BIN := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 MULTI_BIN  := $(patsubst tests/helpers/%,$(BUILD)/tests/helpers/%,$(HELPER_DIRS))
 ITEST_BIN  := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(ITEST_SRC))
+STATIC_BIN := $(patsubst tests/static/%.c,$(BUILD)/tests/static/%,$(STATIC_SRC))
 
 .PHONY: all deps check check-fresh demo install uninstall clean format tests fuzz
 # Keep the objects of test programs (they are intermediate to make).
 .SECONDARY:
 all: $(LIB_A) $(LIB_SO) $(PROGRAMS)
-tests: all $(UNIT_BIN) $(HELPER_BIN) $(MULTI_BIN) $(ITEST_BIN)
+tests: all $(UNIT_BIN) $(HELPER_BIN) $(MULTI_BIN) $(ITEST_BIN) $(STATIC_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -116,9 +121,19 @@ $(BUILD)/bin/mount.shift: $(call obj,$(MSHIFT_SRC)) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS)
 
+$(BUILD)/bin/shiftmount-oci-hook: $(call obj,$(HOOK_SRC)) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) -lpthread
+
+# Programs the OCI tests copy into a container's minimal root: static, and
+# without the sanitizers (they do not link statically).
+$(BUILD)/tests/static/%: tests/static/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Werror -o $@ $<
 
 # A helper made of a directory's files: every tests/helpers/NAME/*.c.
 .SECONDEXPANSION:
@@ -148,7 +163,10 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 	  $(DESTDIR)$(INCLUDEDIR)/shiftmount $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
-	install -m 0755 $(BUILD)/bin/shiftmount $(BUILD)/bin/shiftfs-fuse $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILD)/bin/shiftmount $(BUILD)/bin/shiftfs-fuse \
+	  $(BUILD)/bin/shiftmount-oci-hook $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(HOOKSDIR)
+	sed 's|@BINDIR@|$(BINDIR)|' data/shiftmount-oci-hook.json > $(DESTDIR)$(HOOKSDIR)/shiftmount.json
 	install -m 0755 $(BUILD)/bin/shiftmountd $(DESTDIR)$(SBINDIR)/
 	install -d $(DESTDIR)$(MOUNTHELPERDIR)
 	install -m 0755 $(BUILD)/bin/mount.shift $(DESTDIR)$(MOUNTHELPERDIR)/

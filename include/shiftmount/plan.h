@@ -120,6 +120,15 @@ int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan, struct
 int sm_plan_mount(const struct sm_plan *plan, int src_fd, const char *src, int dst_fd,
 		  const char *dst, struct sm_error *err);
 
+/* The kernel backend's mount without its attachment: the planned maps on a
+ * detached idmapped clone of `src_fd`, as *ret_mntfd (O_CLOEXEC), for a
+ * caller that attaches it elsewhere, e.g. in another mount namespace (the
+ * OCI hook attaches it in the container's).  Nothing is mounted anywhere
+ * until it is attached; closing the fd drops it.  A FUSE plan is
+ * -EOPNOTSUPP (bad input).  0, or -errno and *err filled. */
+int sm_plan_clone(const struct sm_plan *plan, int src_fd, const char *src, int *ret_mntfd,
+		  struct sm_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -59,6 +59,10 @@ enum sm_policy_verdict sm_policy_check(const struct sm_policy_input *in, struct 
  * gives SM_POLICY_ALLOW or SM_POLICY_DENIED; _mark() judges the mark for a
  * caller that _caller() allowed, and computes the maps.  Each rule is
  * evaluated once. */
+/* The uid of user name `user` from the passwd database (getpwnam_r), for
+ * sm_policy_input.user_uid: 0, or -ENOENT. */
+int sm_policy_user_uid(const char *user, uint32_t *ret);
+
 enum sm_policy_verdict sm_policy_check_caller(const struct sm_policy_input *in,
 					      struct sm_error *err);
 enum sm_policy_verdict sm_policy_check_mark(const struct sm_policy_input *in, struct sm_error *err,

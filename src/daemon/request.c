@@ -20,7 +20,6 @@
  */
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -55,16 +54,6 @@ static void add_sender(char *who, size_t len, const struct sender *s, pid_t peer
 		return;
 	size_t wl = strlen(who);
 	snprintf(who + wl, len - wl, " (sent by pid=%d uid=%u)", (int)s->pid, (unsigned)s->uid);
-}
-
-static int user_uid(const char *user, uint32_t *ret)
-{
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res)
-		return -ENOENT;
-	*ret = res->pw_uid;
-	return 0;
 }
 
 static const char *file_kind(mode_t m)
@@ -399,7 +388,7 @@ static int decide_caller(struct mount_call *c)
 		.by_name = c->req.fd < 0,
 		.subuid = &c->subuid,
 		.subgid = &c->subgid,
-		.user_uid = user_uid,
+		.user_uid = sm_policy_user_uid,
 	};
 	if (sm_policy_check_caller(&c->in, &c->err) != SM_POLICY_ALLOW) {
 		sm_error_name(&c->err, SM_DELEGATE_PERMISSION_DENIED);

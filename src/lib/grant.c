@@ -10,7 +10,6 @@
  * function.)
  */
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -26,16 +25,6 @@
 #include "util.h"
 
 #define CAP_SYS_ADMIN_BIT 21
-
-static int user_uid(const char *user, uint32_t *ret)
-{
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res)
-		return -ENOENT;
-	*ret = res->pw_uid;
-	return 0;
-}
 
 static int same_inode(int a, int b)
 {
@@ -135,7 +124,7 @@ int sm_grant_replan(const struct sm_live_mount *m, const struct sm_tenant *t,
 		.mark = r == 0 ? &mark : NULL,
 		.subuid = subuid,
 		.subgid = subgid,
-		.user_uid = user_uid,
+		.user_uid = sm_policy_user_uid,
 	};
 	struct sm_error perr;
 	enum sm_policy_verdict v = sm_policy_check(&in, &perr, mu, mg);

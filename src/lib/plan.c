@@ -443,22 +443,37 @@ int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan, struct
 	return 0;
 }
 
-static int mount_kernel(const struct sm_plan *p, const struct sm_plan_names *names, int src_fd,
-			const char *src, int dst_fd, const char *dst, struct sm_error *e)
+int sm_plan_clone(const struct sm_plan *plan, int src_fd, const char *src, int *ret_mntfd,
+		  struct sm_error *err)
 {
 	_cleanup_close_ int nsfd = -EBADF, mntfd = -EBADF;
 	char hint[384];
-	int r = sm_userns_from_maps(&p->uid, &p->gid, &nsfd);
+	if (plan->backend != SM_BACKEND_KERNEL)
+		return bad(err, -EOPNOTSUPP,
+			   "%s: a detached mount needs the kernel backend (idmapped mounts)", src);
+	int r = sm_userns_from_maps(&plan->uid, &plan->gid, &nsfd);
 	if (r < 0)
-		return failed(e, r,
+		return failed(err, r,
 			      r == -EPERM ? "writing these maps needs root in the initial user "
 					    "namespace"
 					  : NULL,
 			      "creating the user namespace for the mount");
-	r = sm_mount_clone_shifted(src_fd, "", nsfd, p->flags, &mntfd);
+	r = sm_mount_clone_shifted(src_fd, "", nsfd, plan->flags, &mntfd);
 	if (r < 0)
-		return failed(e, r, kernel_hint(r, names, hint, sizeof(hint)),
+		return failed(err, r, kernel_hint(r, &plan->names, hint, sizeof(hint)),
 			      "%s: making the shifted mount", src);
+	*ret_mntfd = TAKE_FD(mntfd);
+	return 0;
+}
+
+static int mount_kernel(const struct sm_plan *p, const struct sm_plan_names *names, int src_fd,
+			const char *src, int dst_fd, const char *dst, struct sm_error *e)
+{
+	_cleanup_close_ int mntfd = -EBADF;
+	char hint[384];
+	int r = sm_plan_clone(p, src_fd, src, &mntfd, e);
+	if (r < 0)
+		return r;
 	r = dst_fd >= 0 ? sm_mount_attach(mntfd, dst_fd, "")
 			: sm_mount_attach(mntfd, AT_FDCWD, dst);
 	if (r < 0)

@@ -11,6 +11,7 @@
  *    system's permissions cannot have decided: a mark needs --by for that.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -125,6 +126,16 @@ enum sm_policy_verdict sm_policy_check_caller(const struct sm_policy_input *in,
 	}
 	sm_error_clear(err);
 	return SM_POLICY_ALLOW;
+}
+
+int sm_policy_user_uid(const char *user, uint32_t *ret)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || !res)
+		return -ENOENT;
+	*ret = res->pw_uid;
+	return 0;
 }
 
 enum sm_policy_verdict sm_policy_check_mark(const struct sm_policy_input *in, struct sm_error *err,
