@@ -90,6 +90,7 @@ static __thread struct {
 	pid_t pid;
 	int groups_set;	 /* the caller's groups are on the thread */
 	uint64_t raised; /* CALLER_CAPS now in the effective set */
+	uint64_t fsetid; /* CAP_FSETID, when the request asked to kill suid/sgid */
 	struct caller *who;
 } cur;
 
@@ -215,9 +216,11 @@ int cred_enter_ids(uid_t huid, gid_t hgid, pid_t pid, int umask_or_neg)
 	cur.groups_set = 0;
 	cur.raised = 0;
 	cur.who = NULL;
+	/* An O_TRUNC the kernel says the caller may not keep suid/sgid over. */
+	cur.fsetid = shim_kill_suidgid() ? 1ull << CAP_FSETID : 0;
 	r = set_fsids(u, g);
 	if (r == 0)
-		r = caps_set_effective(own_effective & ~CALLER_CAPS);
+		r = caps_set_effective(own_effective & ~(CALLER_CAPS | cur.fsetid));
 	if (r < 0)
 		cred_leave(); /* e.g. a disk id our user namespace lacks (rootless) */
 	return r;
@@ -431,7 +434,7 @@ void cred_lower(void)
 {
 	int e = errno;
 	if (cur.worn && cur.raised) {
-		caps_set_effective(own_effective & ~CALLER_CAPS);
+		caps_set_effective(own_effective & ~(CALLER_CAPS | cur.fsetid));
 		cur.raised = 0;
 	}
 	errno = e;
@@ -443,5 +446,21 @@ int cred_raise_one(int cap)
 		return 0;
 	uint64_t bit = (1ull << cap) & own_effective;
 	cur.raised |= bit;
-	return caps_set_effective((own_effective & ~CALLER_CAPS) | cur.raised);
+	return caps_set_effective((own_effective & ~(CALLER_CAPS | cur.fsetid)) | cur.raised);
+}
+
+/* Only ever outside cred_enter()/cred_leave(): a write or truncate on an
+ * open file, done with the daemon's rights otherwise. */
+void cred_fsetid_drop(void)
+{
+	if (own_effective & (1ull << CAP_FSETID))
+		caps_set_effective(own_effective & ~(1ull << CAP_FSETID));
+}
+
+void cred_fsetid_restore(void)
+{
+	int e = errno;
+	if (own_effective & (1ull << CAP_FSETID))
+		caps_set_effective(own_effective);
+	errno = e;
 }

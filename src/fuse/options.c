@@ -164,6 +164,14 @@ static int parse_one(char *opt, struct sm_fuse_config *cfg, struct shift_args *s
 		    !S_ISCHR(st.st_mode) || st.st_rdev != makedev(10, 229))
 			return bad("fuse_fd=%s: not an open /dev/fuse", v);
 		cfg->fuse_fd = (int)fd;
+	} else if (IS("passthrough")) {
+		cfg->passthrough = 1;
+	} else if (IS("nopassthrough") || IS("no_passthrough")) {
+		cfg->passthrough = 0;
+	} else if (IS("killpriv")) {
+		cfg->killpriv = 1;
+	} else if (IS("nokillpriv") || IS("no_killpriv")) {
+		cfg->killpriv = 0;
 	} else if (IS("flock")) {
 		cfg->flock = 1;
 	} else if (IS("no_flock")) {
