@@ -6,9 +6,8 @@
  * Lock order (there is only one lock that nests nothing):
  *   itab.lock   the inode table: hash chains, every node's nlookup and
  *               hashed, the count of nodes holding an fd.
- *   pt_lock     (passthrough.c) every node's backing_*; held across the
- *               one ioctl that names a backing file, never with itab.lock.
- * No syscall but that ioctl ever runs with a lock held.  Everything else a request touches is
+ *   pt_lock     (passthrough.c) every node's backing_*; nests nothing.
+ * No syscall ever runs with a lock held.  Everything else a request touches is
  * either immutable for the node's life (fd, fh, dev, ino) or belongs to the
  * request's thread (credentials, umask, buffers).
  */
@@ -47,7 +46,6 @@ struct sm_node {
 	 * (it refuses two), while backing_opens > 0; under pt_lock. */
 	int backing_id;
 	unsigned backing_opens;
-	unsigned char backing_mode; /* PT_READ | PT_WRITE: what it was opened for */
 };
 
 struct sm_itab {
@@ -269,12 +267,10 @@ int shim_reply_create(fuse_req_t req, const struct fuse_entry_param *e,
 uint32_t shim_open_out(void *open_out, int backing_id);
 
 /* passthrough.c */
-#define PT_READ	 1
-#define PT_WRITE 2
 /* For a new open of regular file `n` with our fd `fd` (flags as opened):
  * the backing id to answer with (0: none, answer as without passthrough),
  * FH_PASSTHROUGH in fi->fh when the open holds the node's backing, and
- * fi->direct_io when the backing cannot serve this open's access mode. */
+ * fi->direct_io when no backing id could be made. */
 int pt_open(struct sm_node *n, int fd, struct fuse_file_info *fi);
 /* RELEASE of an open that held the backing. */
 void pt_release(struct sm_node *n);

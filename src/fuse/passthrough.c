@@ -9,77 +9,37 @@
  * The kernel takes one backing file per inode at a time (an open naming
  * another is refused, EBUSY) and refuses an open without passthrough while
  * the inode has one (EINVAL).  So on a passthrough mount every open of a
- * regular file names the node's one backing id, made at its first open and
- * closed when the last such open is released.  It is opened for what that
- * first open needs: read-only for a reader (a read-write one would make
- * every read through the mount a close-after-write to inotify watchers of
- * the source, and execve() of the source file fail with ETXTBSY), read-write
- * for a writer.  An open the backing file cannot serve (a writer while it is
- * read-only) gets FOPEN_DIRECT_IO beside it, which the kernel honours over
- * passthrough for read and write: those come to us on the open's fd.  So do
- * O_DIRECT opens' (ops-data.c: direct_io).  Where no backing file can be made
- * for an inode, its open is answered with FOPEN_DIRECT_IO alone, which the
- * kernel lets stand beside passthrough opens.
+ * regular file names the node's one backing id, made from the first open's
+ * fd and closed when the last such open is released.  That fd lends only
+ * its path and our credentials: for each open the kernel opens the source
+ * file anew with the opener's own flags (read-only for a reader, so a read
+ * is no close-after-write to inotify watchers of the source, and O_APPEND
+ * for an appender).  O_DIRECT opens also get FOPEN_DIRECT_IO (ops-data.c),
+ * which the kernel honours over passthrough for read and write: those come
+ * to us.  Where no backing id can be made for an inode, its open is answered
+ * with FOPEN_DIRECT_IO alone, which the kernel lets stand beside passthrough
+ * opens of the inode.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <unistd.h>
 
 #include "fs.h"
 
 static pthread_mutex_t pt_lock = PTHREAD_MUTEX_INITIALIZER;
 static int pt_made; /* a backing id was made once: later failures are one file's */
 
-static int access_of(int flags)
-{
-	switch (flags & O_ACCMODE) {
-	case O_RDONLY:
-		return PT_READ;
-	case O_WRONLY:
-		return PT_WRITE;
-	default:
-		return PT_READ | PT_WRITE;
-	}
-}
-
-/* Flags a backing file shared by every open of the inode must not have. */
-#define PT_UNSHARED (O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC | O_NOATIME | O_ASYNC)
-
-/* A new backing id for the inode of `fd` (opened with `flags`) serving
- * `want`, and in *mode what it serves; -errno on failure. */
-static int backing_make(int fd, int flags, int want, unsigned char *mode)
-{
-	int bfd = fd;
-
-	*mode = want & PT_WRITE ? PT_READ | PT_WRITE : PT_READ;
-	if (access_of(flags) != *mode || (flags & PT_UNSHARED)) {
-		char path[64];
-		proc_fd_path(path, sizeof(path), fd);
-		bfd = open(path, (*mode & PT_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-		if (bfd < 0)
-			return -errno;
-	}
-	int id = shim_backing_open(bfd);
-	if (bfd != fd)
-		close(bfd);
-	return id;
-}
-
 int pt_open(struct sm_node *n, int fd, struct fuse_file_info *fi)
 {
-	int want = access_of(fi->flags), id, spare = 0;
-	unsigned char mode;
+	int id, spare = 0;
 
 	if (!sm_fs.passthrough || n->type != S_IFREG)
 		return 0;
 	pthread_mutex_lock(&pt_lock);
 	if (n->backing_opens == 0) {
-		/* Made unlocked (an open(2) may be slow); another open of the
-		 * inode may have made one meanwhile, then ours is spare. */
+		/* Made unlocked; another open of the inode may make one
+		 * meanwhile, and then ours is spare. */
 		pthread_mutex_unlock(&pt_lock);
-		id = backing_make(fd, fi->flags, want, &mode);
+		id = shim_backing_open(fd);
 		if (id < 0) {
 			if (id == -EPERM && !__atomic_load_n(&pt_made, __ATOMIC_RELAXED)) {
 				/* The kernel will not let us after all: stay off. */
@@ -92,22 +52,18 @@ int pt_open(struct sm_node *n, int fd, struct fuse_file_info *fi)
 		}
 		__atomic_store_n(&pt_made, 1, __ATOMIC_RELAXED);
 		pthread_mutex_lock(&pt_lock);
-		if (n->backing_opens == 0) {
+		if (n->backing_opens == 0)
 			n->backing_id = id;
-			n->backing_mode = mode;
-		} else {
+		else
 			spare = id;
-		}
 	}
 	n->backing_opens++;
 	id = n->backing_id;
-	mode = n->backing_mode;
 	pthread_mutex_unlock(&pt_lock);
 	if (spare)
 		shim_backing_close(spare);
 	fi->fh |= FH_PASSTHROUGH;
-	if ((want & mode) != want)
-		fi->direct_io = 1;
+	fi->keep_cache = 0; /* the kernel refuses it beside FOPEN_PASSTHROUGH */
 	return id;
 }
 

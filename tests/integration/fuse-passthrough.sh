@@ -46,17 +46,16 @@ ok "  reads back through the mount" cmp "$SM_TMP/pattern" "$d/data"
 is "  and shiftfs-fuse saw no WRITE request" "$(requests pt WRITE)" 0
 is "  nor READ request" "$(requests pt READ)" 0
 
-# The backing file of an inode is made for what its first open needs and
-# dropped at the last release; a writer after a reader gets a fresh one
-# that can write, rather than the reader's read-only one (whose writes
-# would come to us).
+# One backing id per inode, made at its first open and dropped at the last
+# release; the kernel opens the source anew for each open with the
+# opener's flags, so a writer after a reader writes through passthrough.
 cat "$d/data" >/dev/null
 ok "a writer after a reader has closed" dd if=/dev/zero of="$d/data" bs=64k count=1 conv=notrunc status=none
 is "  still no WRITE request" "$(requests pt WRITE)" 0
 is "  the source has it" "$(head -c 65536 "$src/data" | tr -d '\0' | wc -c)" 0
 
-# A reader holds the file while a writer opens it: one backing file for
-# both (the kernel refuses two), the writer's data through shiftfs-fuse.
+# A reader holds the file while a writer opens it: one backing id for both
+# (the kernel refuses two).
 python3 - "$d/data" "$src/data" <<'EOF'
 import os, sys
 r = os.open(sys.argv[1], os.O_RDONLY)
