@@ -27,7 +27,8 @@ void open_flags_fixup(struct fuse_file_info *fi)
 	}
 	/* O_DIRECT is honoured towards the kernel (no page cache on the mount),
 	 * not on the source file: the data comes from our own buffers, whose
-	 * alignment O_DIRECT would refuse with EINVAL. */
+	 * alignment O_DIRECT would refuse with EINVAL.  (With passthrough the
+	 * kernel's own open of the source has O_DIRECT: pt_open().) */
 	if (fi->flags & O_DIRECT) {
 		fi->direct_io = 1;
 		fi->flags &= ~O_DIRECT;

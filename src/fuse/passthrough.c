@@ -14,19 +14,33 @@
  * its path and our credentials: for each open the kernel opens the source
  * file anew with the opener's own flags (read-only for a reader, so a read
  * is no close-after-write to inotify watchers of the source, and O_APPEND
- * for an appender).  O_DIRECT opens also get FOPEN_DIRECT_IO (ops-data.c),
- * which the kernel honours over passthrough for read and write: those come
- * to us.  Where no backing id can be made for an inode, its open is answered
- * with FOPEN_DIRECT_IO alone, which the kernel lets stand beside passthrough
- * opens of the inode.
+ * for an appender, O_DIRECT for O_DIRECT: real direct I/O on the source,
+ * with the opener's buffers).  Where the source file takes no O_DIRECT, an
+ * O_DIRECT open keeps FOPEN_DIRECT_IO (ops-data.c), which the kernel
+ * honours over passthrough for read and write: those come to us, into our
+ * buffers and a file opened without O_DIRECT.  Where no backing id can be
+ * made for an inode, its open is answered with FOPEN_DIRECT_IO alone, which
+ * the kernel lets stand beside passthrough opens of the inode.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 
 #include "fs.h"
 
 static pthread_mutex_t pt_lock = PTHREAD_MUTEX_INITIALIZER;
 static int pt_made; /* a backing id was made once: later failures are one file's */
+
+/* Whether the file of `fd` can be opened with O_DIRECT (the filesystem may
+ * refuse it: FMODE_CAN_ODIRECT), tried on `fd` and undone. */
+static int takes_o_direct(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_DIRECT) < 0)
+		return 0;
+	(void)fcntl(fd, F_SETFL, fl);
+	return 1;
+}
 
 int pt_open(struct sm_node *n, int fd, struct fuse_file_info *fi)
 {
@@ -64,6 +78,8 @@ int pt_open(struct sm_node *n, int fd, struct fuse_file_info *fi)
 		shim_backing_close(spare);
 	fi->fh |= FH_PASSTHROUGH;
 	fi->keep_cache = 0; /* the kernel refuses it beside FOPEN_PASSTHROUGH */
+	if (fi->direct_io && takes_o_direct(fd))
+		fi->direct_io = 0;
 	return id;
 }
 
