@@ -19,8 +19,6 @@
 #define SM_INIT_HANDLE_KILLPRIV_V2 (1ull << 28) /* 7.33: the server kills suid/sgid/caps */
 #define SM_INIT_EXT		   (1ull << 30) /* 7.36: flags2 is valid */
 #define SM_INIT_PASSTHROUGH	   (1ull << 37) /* 7.40: FOPEN_PASSTHROUGH + backing ids */
-#define SM_INIT_NO_EXPORT_SUPPORT  (1ull << 38) /* 7.40: no open_by_handle_at on the mount */
-#define SM_INIT_ALLOW_IDMAP	   (1ull << 40) /* 7.41: the mount may be idmapped */
 
 /* fuse_open_out.open_flags */
 #define SM_FOPEN_DIRECT_IO   (1u << 0)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What the kernel offers beyond what libfuse 3.14 can name, in one place:
- * FUSE_HANDLE_KILLPRIV_V2, and with FUSE_INIT_EXT the flags2 bits
- * FUSE_PASSTHROUGH (with max_stack_depth) and FUSE_NO_EXPORT_SUPPORT; open
+ * FUSE_HANDLE_KILLPRIV_V2, and with FUSE_INIT_EXT the flags2 bit
+ * FUSE_PASSTHROUGH (with max_stack_depth); open
  * replies with FOPEN_PASSTHROUGH and a backing id; and the kill-suid/sgid
  * hints of WRITE, SETATTR, OPEN and CREATE.
  *
@@ -132,8 +132,6 @@ void shim_init(struct sm_fs *fs, struct fuse_conn_info *c)
 		offered |= SM_INIT_HANDLE_KILLPRIV_V2;
 	if (fuse_get_feature_flag(c, FUSE_CAP_PASSTHROUGH))
 		offered |= SM_INIT_PASSTHROUGH;
-	if (fuse_get_feature_flag(c, FUSE_CAP_NO_EXPORT_SUPPORT))
-		offered |= SM_INIT_NO_EXPORT_SUPPORT;
 #endif
 	wanted = 0;
 	fs->killpriv_v2 = fs->cfg.killpriv && (offered & SM_INIT_HANDLE_KILLPRIV_V2);
@@ -154,8 +152,6 @@ void shim_init(struct sm_fs *fs, struct fuse_conn_info *c)
 		fs->passthrough = 1;
 	if (fs->passthrough)
 		wanted |= SM_INIT_PASSTHROUGH;
-	if (offered & SM_INIT_NO_EXPORT_SUPPORT)
-		wanted |= SM_INIT_NO_EXPORT_SUPPORT;
 #if SHIM_LIBFUSE_API
 	if (wanted & SM_INIT_HANDLE_KILLPRIV_V2)
 		fuse_set_feature_flag(c, FUSE_CAP_HANDLE_KILLPRIV_V2);
@@ -163,8 +159,6 @@ void shim_init(struct sm_fs *fs, struct fuse_conn_info *c)
 		fuse_set_feature_flag(c, FUSE_CAP_PASSTHROUGH);
 		c->max_backing_stack_depth = SM_PASSTHROUGH_STACK_DEPTH;
 	}
-	if (wanted & SM_INIT_NO_EXPORT_SUPPORT)
-		fuse_set_feature_flag(c, FUSE_CAP_NO_EXPORT_SUPPORT);
 	wanted = 0; /* nothing left to add below libfuse */
 #endif
 }
