@@ -449,18 +449,46 @@ int cred_raise_one(int cap)
 	return caps_set_effective((own_effective & ~(CALLER_CAPS | cur.fsetid)) | cur.raised);
 }
 
-/* Only ever outside cred_enter()/cred_leave(): a write or truncate on an
- * open file, done with the daemon's rights otherwise. */
-void cred_fsetid_drop(void)
+/* FUSE_HANDLE_KILLPRIV_V2: the rule of the kernel's
+ * setattr_should_drop_suidgid() for a caller without CAP_FSETID (the kernel
+ * marked the request so): setuid goes; setgid goes on a group-executable
+ * file, and on another only when the caller is not in the file's group.
+ * The filesystem below kills file capabilities itself on any write or
+ * truncate.  Done before the write, as the kernel does; the mode read and
+ * the chmod are two steps where the kernel's are one under the inode lock. */
+/* Whether the caller of `req` is in group `disk_gid` (its fsgid or one of
+ * its supplementary groups, host ids both). */
+static int caller_in_group(fuse_req_t req, gid_t disk_gid)
 {
-	if (own_effective & (1ull << CAP_FSETID))
-		caps_set_effective(own_effective & ~(1ull << CAP_FSETID));
+	gid_t g = host_gid(disk_gid), groups[MAX_GROUPS];
+
+	if (g == (gid_t)-1)
+		return 0;
+	if (fuse_req_ctx(req)->gid == g)
+		return 1;
+	int n = fuse_req_getgroups(req, MAX_GROUPS, groups);
+	for (int i = 0; i < n && i < MAX_GROUPS; i++)
+		if (groups[i] == g)
+			return 1;
+	return 0;
 }
 
-void cred_fsetid_restore(void)
+int cred_kill_suidgid(fuse_req_t req, int fd)
 {
-	int e = errno;
-	if (own_effective & (1ull << CAP_FSETID))
-		caps_set_effective(own_effective);
-	errno = e;
+	struct stat st;
+	char path[64];
+	mode_t kill = 0;
+
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & (S_ISUID | S_ISGID)))
+		return 0;
+	if (st.st_mode & S_ISUID)
+		kill |= S_ISUID;
+	if ((st.st_mode & S_ISGID) && ((st.st_mode & S_IXGRP) || !caller_in_group(req, st.st_gid)))
+		kill |= S_ISGID;
+	if (!kill)
+		return 0;
+	proc_fd_path(path, sizeof(path), fd);
+	return chmod(path, st.st_mode & 07777 & ~kill) < 0 ? -errno : 1;
 }

@@ -279,10 +279,11 @@ void pt_release(struct sm_node *n);
 /* Undo pt_open() of an open the kernel never got (interrupted reply). */
 #define pt_abort(n, fi) ((fi)->fh & FH_PASSTHROUGH ? pt_release(n) : (void)0)
 
-/* cred.c: CAP_FSETID off for one call, so the filesystem below kills
- * suid/sgid exactly as for a caller without it; back on after. */
-void cred_fsetid_drop(void);
-void cred_fsetid_restore(void);
+/* cred.c: kill setuid/setgid of the inode of `fd` (any fd, O_PATH too) as
+ * the kernel would before a write or truncate by the caller of `req`, who
+ * lacks CAP_FSETID (shim_kill_suidgid()).  1 when it changed the mode, 0
+ * when there was nothing to kill, or -errno. */
+int cred_kill_suidgid(fuse_req_t req, int fd);
 
 /* options.c */
 int options_parse(int argc, char **argv, struct sm_fuse_config *cfg);

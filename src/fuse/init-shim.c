@@ -37,11 +37,13 @@
 #endif
 
 static int dev_fd = -1;
-static uint64_t offered;	   /* the INIT flags the kernel offered */
-static uint64_t wanted;		   /* ours, added to libfuse's reply */
-static uint64_t init_unique;	   /* of the INIT request, until it is answered */
-static __thread int req_kill;	   /* the request being served asks to kill suid/sgid */
+static uint64_t offered;      /* the INIT flags the kernel offered */
+static uint64_t wanted;	      /* ours, added to libfuse's reply */
+static uint64_t init_unique;  /* of the INIT request, until it is answered */
+static __thread int req_kill; /* the request being served asks to kill suid/sgid */
+#if !SHIM_LIBFUSE_API
 static __thread int reply_backing; /* backing id for the open reply being sent */
+#endif
 
 void shim_set_dev_fd(int fd)
 {
@@ -239,6 +241,7 @@ ssize_t shim_writev(int fd, struct iovec *iov, int count)
 		struct iovec v[2] = {iov[0], {&io, sizeof(io)}};
 		return writev(fd, v, 2);
 	}
+#if !SHIM_LIBFUSE_API
 	if (reply_backing > 0) {
 		/* OPEN: fuse_open_out; CREATE: fuse_entry_out then fuse_open_out. */
 		char buf[sizeof(struct fuse_entry_out) + sizeof(struct sm_fuse_open_out)];
@@ -250,5 +253,6 @@ ssize_t shim_writev(int fd, struct iovec *iov, int count)
 		struct iovec v[2] = {iov[0], {buf, n}};
 		return writev(fd, v, 2);
 	}
+#endif
 	return writev(fd, iov, count);
 }

@@ -162,12 +162,17 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t 
 	ssize_t n;
 
 	/* The kernel left killing suid/sgid to us (FUSE_HANDLE_KILLPRIV_V2) and
-	 * says the writer may not keep them: the filesystem below kills them
-	 * (and file capabilities, whoever writes) when we write without
-	 * CAP_FSETID, by the very rule it applies to its own callers. */
-	int kill = shim_kill_suidgid();
-	if (kill)
-		cred_fsetid_drop();
+	 * says the writer may not keep them.  (File capabilities the
+	 * filesystem below kills on any write.) */
+	if (shim_kill_suidgid() && (n = cred_kill_suidgid(req, (int)fi->fh)) != 0) {
+		if (n < 0) {
+			fuse_reply_err(req, (int)-n);
+			return;
+		}
+		/* A WRITE's reply carries no attributes, and an O_DIRECT write
+		 * makes no SETATTR of its own: tell the kernel the mode is stale. */
+		fuse_lowlevel_notify_inval_inode(sm_fs.se, ino, -1, 0);
+	}
 	if (in->count == 1 && !(in->buf[0].flags & FUSE_BUF_IS_FD)) {
 		n = pwrite((int)fi->fh, in->buf[0].mem, in->buf[0].size, off);
 		if (n < 0)
@@ -179,8 +184,6 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t 
 		out.buf[0].pos = off;
 		n = fuse_buf_copy(&out, in, 0);
 	}
-	if (kill)
-		cred_fsetid_restore();
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);
 	else

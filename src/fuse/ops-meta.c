@@ -202,14 +202,11 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 		}
 	}
 	if (valid & FUSE_SET_ATTR_SIZE) {
-		/* As for a write (ops-data.c): the filesystem below kills
-		 * suid/sgid when the kernel says the caller may not keep them. */
-		int kill = shim_kill_suidgid();
-		if (kill)
-			cred_fsetid_drop();
+		/* As for a write (ops-data.c). */
+		if (shim_kill_suidgid() && (r = cred_kill_suidgid(req, fd)) < 0)
+			goto out;
+		/* (The reply brings the kernel the new mode.) */
 		r = fi ? ftruncate((int)fi->fh, attr->st_size) : truncate(path, attr->st_size);
-		if (kill)
-			cred_fsetid_restore();
 		if (r < 0) {
 			r = -errno;
 			goto out;

@@ -26,6 +26,9 @@ done
 chmod 755 "$SM_TMP" # the user must reach the directories below it
 
 U=1000 # the user, host id; disk id 101000 below the mounts
+# The user runs the system's python3, not one of root's on $PATH it cannot reach.
+PY=/usr/bin/python3
+[ -x $PY ] || PY=$(command -v python3)
 user() { setpriv --reuid=$U --regid=$U --clear-groups --inh-caps=-all -- "$@"; }
 
 cat >"$SM_TMP/ctime.py" <<'EOF'
@@ -69,39 +72,49 @@ cases() { # DIR: every case, one line each
 		echo "O_TRUNC open by owner $f: $(one "$d" o$f $f - user sh -c ": >'$d/o$f'")"
 		echo "chown by root $f: $(one "$d" c$f $f - root chown $U:$U "$d/c$f")"
 		echo "chgrp by owner $f: $(one "$d" g$f $f - user chgrp $U "$d/g$f")"
-		echo "chown -1 -1 by owner $f: $(one "$d" n$f $f - user python3 "$SM_TMP/ctime.py" "$d/n$f")"
+		echo "chown -1 -1 by owner $f: $(one "$d" n$f $f - user $PY "$SM_TMP/ctime.py" "$d/n$f")"
 	done
 	echo "write by root, capability: $(one "$d" wc 755 cap root sh -c "printf x >>'$d/wc'")"
 	echo "truncate by root, capability: $(one "$d" tc 755 cap root truncate -s 2 "$d/tc")"
 	echo "chown by root, capability: $(one "$d" cc 755 cap root chown $U:$U "$d/cc")"
-	echo "chown -1 -1 by root, capability: $(one "$d" nc 755 cap root python3 "$SM_TMP/ctime.py" "$d/nc")"
+	echo "chown -1 -1 by root, capability: $(one "$d" nc 755 cap root $PY "$SM_TMP/ctime.py" "$d/nc")"
 }
 
 native=$(scratch_fs tmpfs 16) || { skip "no scratch fs"; done_testing; exit; }
 chown $U:$U "$native"
-cases "$native" >"$SM_TMP/native"
+cases "$native" >"$SM_TMP/res.native"
 diag "native results:"
-sed 's/^/#   /' "$SM_TMP/native"
+sed 's/^/#   /' "$SM_TMP/res.native"
 # The rule itself, so the reference cannot be wrong unnoticed.
-like "native: a write by the owner kills setuid and setgid" "$(grep '^write by owner 6755:' "$SM_TMP/native")" ": 755 nocap$"
-like "native: a write by root keeps them" "$(grep '^write by root 6755:' "$SM_TMP/native")" ": 6755 nocap$"
-like "native: a write kills a capability" "$(grep '^write by root, capability:' "$SM_TMP/native")" ": 755 nocap$"
-like "native: chown(-1, -1) changes ctime" "$(grep '^chown -1 -1 by owner 2745:' "$SM_TMP/native")" "ctime changed$"
+like "native: a write by the owner kills setuid and setgid" "$(grep '^write by owner 6755:' "$SM_TMP/res.native")" ": 755 nocap$"
+like "native: a write by root keeps them" "$(grep '^write by root 6755:' "$SM_TMP/res.native")" ": 6755 nocap$"
+like "native: a write kills a capability" "$(grep '^write by root, capability:' "$SM_TMP/res.native")" ": 755 nocap$"
+like "native: chown(-1, -1) changes ctime" "$(grep '^chown -1 -1 by owner 2745:' "$SM_TMP/res.native")" "ctime changed$"
 
-for backend in kernel fuse; do
+# The third: shiftfs-fuse without passthrough, so the writes come to it as
+# WRITE requests it must kill the bits for (as for rootless mounts).
+fuse_bin=${SHIFTFS_FUSE:-$SM_BUILD/bin/shiftfs-fuse}
+printf '#!/bin/sh\nexec %s -o nopassthrough "$@"\n' "$fuse_bin" >"$SM_TMP/fuse-nopt"
+chmod 755 "$SM_TMP/fuse-nopt"
+
+for backend in kernel fuse fuse-nopassthrough; do
 	src=$(scratch_fs tmpfs 16) || { skip "$backend: no scratch fs"; continue; }
 	chown $((100000 + U)):$((100000 + U)) "$src"
 	d=$SM_TMP/$backend
 	mkdir "$d"
-	ok "$backend: bind" shiftmount bind --backend=$backend --map b:100000:0:65536 "$src" "$d" || continue
+	case $backend in
+	fuse-nopassthrough) ok "$backend: bind" env SHIFTFS_FUSE="$SM_TMP/fuse-nopt" \
+		shiftmount bind --backend=fuse --map b:100000:0:65536 "$src" "$d" || continue ;;
+	*) ok "$backend: bind" shiftmount bind --backend=$backend --map b:100000:0:65536 "$src" "$d" || continue ;;
+	esac
 	at_exit "umount -l '$d'"
-	[ $backend = fuse ] && diag "fuse: $(getfattr -n user.shiftmount.fuse --only-values "$d" 2>&1)"
-	cases "$d" >"$SM_TMP/$backend"
+	[ $backend != kernel ] && diag "$backend: $(getfattr --absolute-names -n user.shiftmount.fuse --only-values "$d" 2>&1)"
+	cases "$d" >"$SM_TMP/res.$backend"
 	while IFS= read -r want; do
 		name=${want%%:*}
-		got=$(grep -F "$name:" "$SM_TMP/$backend" | head -n1)
+		got=$(grep -F "$name:" "$SM_TMP/res.$backend" | head -n1)
 		is "$backend: $name" "${got#*: }" "${want#*: }"
-	done <"$SM_TMP/native"
+	done <"$SM_TMP/res.native"
 	umount "$d"
 done
 

@@ -32,7 +32,7 @@ start() { # NAME [OPTS]: $SM_TMP/NAME served with -d into $SM_TMP/NAME.log
 	wait_for "the $1 mount" 30 mounted "$d"
 }
 requests() { grep -c "opcode: $2 " "$SM_TMP/$1.log"; } # NAME OPCODE: how many so far
-features() { getfattr -n user.shiftmount.fuse --only-values "$1" 2>&1; }
+features() { getfattr --absolute-names -n user.shiftmount.fuse --only-values "$1" 2>&1; }
 
 start pt
 d=$SM_TMP/pt
@@ -114,12 +114,14 @@ EOF
 is "copy_file_range through the mount" $?:"$(cmp "$src/data" "$src/copy" && echo same)" 0:same
 
 python3 - "$d/tmpdir" "$src/tmpdir" <<'EOF'
-import os, sys
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
 os.mkdir(sys.argv[1])
 fd = os.open(sys.argv[1], os.O_TMPFILE | os.O_RDWR, 0o600)
 os.write(fd, b"unnamed")
 assert os.pread(fd, 7, 0) == b"unnamed", "read back"
-os.link("/proc/self/fd/%d" % fd, sys.argv[1] + "/named", follow_symlinks=True)
+assert libc.linkat(-100, b"/proc/self/fd/%d" % fd, -100, (sys.argv[1] + "/named").encode(),
+                   0x400) == 0, "linkat(AT_SYMLINK_FOLLOW)"
 os.close(fd)
 assert open(sys.argv[2] + "/named", "rb").read() == b"unnamed", "on the source"
 EOF
