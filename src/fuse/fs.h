@@ -270,7 +270,8 @@ uint32_t shim_open_out(void *open_out, int backing_id);
 /* For a new open of regular file `n` with our fd `fd` (flags as opened):
  * the backing id to answer with (0: none, answer as without passthrough),
  * FH_PASSTHROUGH in fi->fh when the open holds the node's backing, and
- * fi->direct_io when no backing id could be made.  On entry fi->direct_io
+ * fi->direct_io when no backing id could be made for a reason that may
+ * pass (pt_open() says which).  On entry fi->direct_io
  * says the opener asked for O_DIRECT (open_flags_fixup()); it is cleared
  * where the kernel's backing file can do O_DIRECT itself. */
 int pt_open(struct sm_node *n, int fd, struct fuse_file_info *fi);

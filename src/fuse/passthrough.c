@@ -19,8 +19,10 @@
  * O_DIRECT open keeps FOPEN_DIRECT_IO (ops-data.c), which the kernel
  * honours over passthrough for read and write: those come to us, into our
  * buffers and a file opened without O_DIRECT.  Where no backing id can be
- * made for an inode, its open is answered with FOPEN_DIRECT_IO alone, which
- * the kernel lets stand beside passthrough opens of the inode.
+ * made for a file, its open is answered as without passthrough (the kernel
+ * refuses files on stacked filesystems, for one), or, for a failure that
+ * may be passing, with FOPEN_DIRECT_IO, which the kernel lets stand beside
+ * passthrough opens of the inode.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,7 +63,15 @@ int pt_open(struct sm_node *n, int fd, struct fuse_file_info *fi)
 				sm_fs.passthrough_why = "FUSE_DEV_IOC_BACKING_OPEN refused (EPERM)";
 				return 0;
 			}
-			fi->direct_io = 1;
+			/* A file the kernel takes as no backing file (one on a
+			 * stacked filesystem, ELOOP; one without read_iter or
+			 * write_iter, EINVAL) never has passthrough opens: it is
+			 * served through the page cache as without passthrough.
+			 * Another failure (ENOMEM, EMFILE) may pass while the
+			 * inode has passthrough opens, beside which only a
+			 * direct_io open may stand. */
+			if (id != -ELOOP && id != -EINVAL && id != -EOPNOTSUPP)
+				fi->direct_io = 1;
 			return 0;
 		}
 		__atomic_store_n(&pt_made, 1, __ATOMIC_RELAXED);

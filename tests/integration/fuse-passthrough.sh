@@ -155,6 +155,30 @@ kill $holder
 cp /bin/true "$src/true" && chmod 755 "$src/true"
 ok "a program runs from the mount (exec maps it through passthrough)" "$d/true"
 
+# A source the kernel takes no backing file from (overlayfs: stacked one
+# deeper than we allow, ELOOP): its files are served through the page cache
+# as without passthrough, so a shared mapping works (direct_io refuses it).
+ovl=$SM_TMP/ovl
+mkdir -p "$ovl/l" "$ovl/o" "$ovl/d"
+echo "from the lower layer" >"$ovl/l/f"
+if mount -t overlay overlay -o "lowerdir=$ovl/l,upperdir=$src/ovl-u,workdir=$src/ovl-w" "$ovl/o" 2>/dev/null ||
+	{ mkdir -p "$src/ovl-u" "$src/ovl-w" &&
+		mount -t overlay overlay -o "lowerdir=$ovl/l,upperdir=$src/ovl-u,workdir=$src/ovl-w" "$ovl/o"; }; then
+	at_exit "umount -l '$ovl/o'"
+	shiftfs-fuse -f -o map=b:0:0:65536 "$ovl/o" "$ovl/d" 2>"$SM_TMP/ovl.log" &
+	at_exit "kill -9 $!; umount -l '$ovl/d' 2>/dev/null"
+	wait_for "the mount of an overlayfs source" 30 mounted "$ovl/d"
+	is "a shared mapping of a file of an overlayfs source" "$(python3 -c '
+import mmap, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+try:
+    print(mmap.mmap(fd, 0, mmap.MAP_SHARED, mmap.PROT_READ)[:20].decode())
+except OSError as e:
+    print(os.strerror(e.errno))' "$ovl/d/f")" "from the lower layer"
+else
+	skip "no overlayfs to make a source of"
+fi
+
 # Off: everything through shiftfs-fuse again.
 start np nopassthrough
 like "-o nopassthrough: the mount says so" "$(features "$SM_TMP/np")" "^passthrough=off killpriv_v2=on .*-o nopassthrough"
