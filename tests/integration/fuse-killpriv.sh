@@ -28,7 +28,7 @@ chmod 755 "$SM_TMP" # the user must reach the directories below it
 U=1000 # the user, host id; disk id 101000 below the mounts
 # The user runs the system's python3, not one of root's on $PATH it cannot reach.
 PY=/usr/bin/python3
-[ -x $PY ] || PY=$(command -v python3)
+[ -x "$PY" ] || PY=$(command -v python3)
 user() { setpriv --reuid=$U --regid=$U --clear-groups --inh-caps=-all -- "$@"; }
 
 cat >"$SM_TMP/ctime.py" <<'EOF'
@@ -47,7 +47,7 @@ EOF
 # One case in directory DIR: a fresh file of the user's with MODE (and a
 # capability when CAP=cap), then ACTION by WHO; prints mode and capability.
 one() { # DIR NAME MODE CAP WHO ACTION...
-	local dir=$1 f=$1/$2 mode=$3 cap=$4 who=$5 out
+	local f=$1/$2 mode=$3 cap=$4 who=$5 out
 	shift 5
 	rm -f "$f"
 	user sh -c "echo data >'$f'" || { echo "cannot create"; return; }
@@ -72,12 +72,12 @@ cases() { # DIR: every case, one line each
 		echo "O_TRUNC open by owner $f: $(one "$d" o$f $f - user sh -c ": >'$d/o$f'")"
 		echo "chown by root $f: $(one "$d" c$f $f - root chown $U:$U "$d/c$f")"
 		echo "chgrp by owner $f: $(one "$d" g$f $f - user chgrp $U "$d/g$f")"
-		echo "chown -1 -1 by owner $f: $(one "$d" n$f $f - user $PY "$SM_TMP/ctime.py" "$d/n$f")"
+		echo "chown -1 -1 by owner $f: $(one "$d" n$f $f - user "$PY" "$SM_TMP/ctime.py" "$d/n$f")"
 	done
 	echo "write by root, capability: $(one "$d" wc 755 cap root sh -c "printf x >>'$d/wc'")"
 	echo "truncate by root, capability: $(one "$d" tc 755 cap root truncate -s 2 "$d/tc")"
 	echo "chown by root, capability: $(one "$d" cc 755 cap root chown $U:$U "$d/cc")"
-	echo "chown -1 -1 by root, capability: $(one "$d" nc 755 cap root $PY "$SM_TMP/ctime.py" "$d/nc")"
+	echo "chown -1 -1 by root, capability: $(one "$d" nc 755 cap root "$PY" "$SM_TMP/ctime.py" "$d/nc")"
 }
 
 native=$(scratch_fs tmpfs 16) || { skip "no scratch fs"; done_testing; exit; }
