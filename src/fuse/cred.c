@@ -90,6 +90,7 @@ static __thread struct {
 	pid_t pid;
 	int groups_set;	 /* the caller's groups are on the thread */
 	uint64_t raised; /* CALLER_CAPS now in the effective set */
+	uint64_t fsetid; /* CAP_FSETID, when the request asked to kill suid/sgid */
 	struct caller *who;
 } cur;
 
@@ -215,9 +216,11 @@ int cred_enter_ids(uid_t huid, gid_t hgid, pid_t pid, int umask_or_neg)
 	cur.groups_set = 0;
 	cur.raised = 0;
 	cur.who = NULL;
+	/* An O_TRUNC the kernel says the caller may not keep suid/sgid over. */
+	cur.fsetid = shim_kill_suidgid() ? 1ull << CAP_FSETID : 0;
 	r = set_fsids(u, g);
 	if (r == 0)
-		r = caps_set_effective(own_effective & ~CALLER_CAPS);
+		r = caps_set_effective(own_effective & ~(CALLER_CAPS | cur.fsetid));
 	if (r < 0)
 		cred_leave(); /* e.g. a disk id our user namespace lacks (rootless) */
 	return r;
@@ -431,7 +434,7 @@ void cred_lower(void)
 {
 	int e = errno;
 	if (cur.worn && cur.raised) {
-		caps_set_effective(own_effective & ~CALLER_CAPS);
+		caps_set_effective(own_effective & ~(CALLER_CAPS | cur.fsetid));
 		cur.raised = 0;
 	}
 	errno = e;
@@ -443,5 +446,49 @@ int cred_raise_one(int cap)
 		return 0;
 	uint64_t bit = (1ull << cap) & own_effective;
 	cur.raised |= bit;
-	return caps_set_effective((own_effective & ~CALLER_CAPS) | cur.raised);
+	return caps_set_effective((own_effective & ~(CALLER_CAPS | cur.fsetid)) | cur.raised);
+}
+
+/* FUSE_HANDLE_KILLPRIV_V2: the rule of the kernel's
+ * setattr_should_drop_suidgid() for a caller without CAP_FSETID (the kernel
+ * marked the request so): setuid goes; setgid goes on a group-executable
+ * file, and on another only when the caller is not in the file's group.
+ * The filesystem below kills file capabilities itself on any write or
+ * truncate.  Done before the write, as the kernel does; the mode read and
+ * the chmod are two steps where the kernel's are one under the inode lock. */
+/* Whether the caller of `req` is in group `disk_gid` (its fsgid or one of
+ * its supplementary groups, host ids both). */
+static int caller_in_group(fuse_req_t req, gid_t disk_gid)
+{
+	gid_t g = host_gid(disk_gid), groups[MAX_GROUPS];
+
+	if (g == (gid_t)-1)
+		return 0;
+	if (fuse_req_ctx(req)->gid == g)
+		return 1;
+	int n = fuse_req_getgroups(req, MAX_GROUPS, groups);
+	for (int i = 0; i < n && i < MAX_GROUPS; i++)
+		if (groups[i] == g)
+			return 1;
+	return 0;
+}
+
+int cred_kill_suidgid(fuse_req_t req, int fd)
+{
+	struct stat st;
+	char path[64];
+	mode_t kill = 0;
+
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & (S_ISUID | S_ISGID)))
+		return 0;
+	if (st.st_mode & S_ISUID)
+		kill |= S_ISUID;
+	if ((st.st_mode & S_ISGID) && ((st.st_mode & S_IXGRP) || !caller_in_group(req, st.st_gid)))
+		kill |= S_ISGID;
+	if (!kill)
+		return 0;
+	proc_fd_path(path, sizeof(path), fd);
+	return chmod(path, st.st_mode & 07777 & ~kill) < 0 ? -errno : 1;
 }

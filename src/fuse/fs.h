@@ -6,7 +6,8 @@
  * Lock order (there is only one lock that nests nothing):
  *   itab.lock   the inode table: hash chains, every node's nlookup and
  *               hashed, the count of nodes holding an fd.
- * No syscall ever runs with it held.  Everything else a request touches is
+ *   pt_lock     (passthrough.c) every node's backing_*; nests nothing.
+ * No syscall ever runs with a lock held.  Everything else a request touches is
  * either immutable for the node's life (fd, fh, dev, ino) or belongs to the
  * request's thread (credentials, umask, buffers).
  */
@@ -19,9 +20,14 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "shiftmount/backend.h"
 #include "shiftmount/idmap.h"
+
+/* The root also serves, unlisted, what the mount negotiated with the kernel
+ * ("passthrough=on killpriv_v2=on ..."; docs/fuse.md). */
+#define SM_FUSE_FEATURES_XATTR "user.shiftmount.fuse"
 
 /* One node per inode of the source tree, keyed by (st_dev, st_ino).  The
  * pointer is the FUSE nodeid; the root node is FUSE_ROOT_ID. */
@@ -36,6 +42,10 @@ struct sm_node {
 	int fd;
 	struct file_handle *fh;
 	mode_t type; /* S_IFMT of the inode (never changes) */
+	/* Passthrough: the kernel's backing file for every open of the inode
+	 * (it refuses two), while backing_opens > 0; under pt_lock. */
+	int backing_id;
+	unsigned backing_opens;
 };
 
 struct sm_itab {
@@ -61,6 +71,7 @@ struct sm_fuse_config {
 	int allow_other;	  /* -1: default (on when root in our namespace) */
 	int foreground, debug, recursive;
 	int writeback, flock;
+	int passthrough, killpriv; /* may be used (-o nopassthrough, -o nokillpriv) */
 	enum sm_cache cache;
 	enum sm_handles handles;
 	double entry_timeout, attr_timeout, negative_timeout; /* < 0: default */
@@ -73,9 +84,12 @@ struct sm_fs {
 	struct sm_fuse_config cfg;
 	uint32_t overflow_uid, overflow_gid;
 	double entry_timeout, attr_timeout, negative_timeout;
-	int dont_mask;	    /* the kernel sends the umask and leaves it to us */
-	int writeback;	    /* granted by the kernel */
-	int root_flushless; /* the root's filesystem reports no errors at close() */
+	int dont_mask;		     /* the kernel sends the umask and leaves it to us */
+	int writeback;		     /* granted by the kernel */
+	int passthrough;	     /* FUSE_PASSTHROUGH negotiated and backing ids allowed */
+	int killpriv_v2;	     /* FUSE_HANDLE_KILLPRIV_V2: we clear suid/sgid/caps */
+	const char *passthrough_why; /* why not, when not */
+	int root_flushless;	     /* the root's filesystem reports no errors at close() */
 	struct sm_node root;
 	struct sm_itab itab;
 	char map_spec[8192]; /* served as SM_FUSE_MAP_XATTR on the root */
@@ -188,7 +202,7 @@ void proc_fd_path(char *buf, size_t len, int fd);
 
 struct fuse_in_header;
 int tmpfile_make(struct sm_node *dir, const struct fuse_in_header *in, mode_t umask_, int flags,
-		 mode_t mode, struct fuse_entry_param *e, struct fuse_file_info *fi);
+		 mode_t mode, struct fuse_entry_param *e, struct fuse_file_info *fi, int *backing);
 
 /* The lowlevel ops, one group a file. */
 void op_lookup(fuse_req_t, fuse_ino_t, const char *);
@@ -231,6 +245,53 @@ void op_getxattr(fuse_req_t, fuse_ino_t, const char *, size_t);
 void op_setxattr(fuse_req_t, fuse_ino_t, const char *, const char *, size_t, int);
 void op_listxattr(fuse_req_t, fuse_ino_t, size_t);
 void op_removexattr(fuse_req_t, fuse_ino_t, const char *);
+
+/* An open file's fh: the fd, and whether the open holds a reference on the
+ * node's backing file (passthrough.c).  (int)fi->fh is the fd. */
+#define FH_PASSTHROUGH (1ull << 32)
+
+/* init-shim.c: the protocol past libfuse 3.14 (see there). */
+void shim_set_dev_fd(int fd);
+/* Every request as read from /dev/fuse, before libfuse sees it. */
+void shim_request(const struct fuse_in_header *in, size_t len);
+/* Every reply libfuse sends. */
+ssize_t shim_writev(int fd, struct iovec *iov, int count);
+/* From the init op: decide killpriv_v2 and passthrough for `fs`. */
+void shim_init(struct sm_fs *fs, struct fuse_conn_info *c);
+/* Whether the request this thread serves asked the server to kill
+ * suid/sgid (FUSE_WRITE_KILL_SUIDGID, FATTR_KILL_SUIDGID,
+ * FUSE_OPEN_KILL_SUIDGID: the caller lacks CAP_FSETID). */
+int shim_kill_suidgid(void);
+/* FUSE_DEV_IOC_BACKING_OPEN/CLOSE: an id > 0 or -errno. */
+int shim_backing_open(int fd);
+void shim_backing_close(int id);
+/* Open replies with passthrough to `backing_id` (none when <= 0). */
+int shim_reply_open(fuse_req_t req, const struct fuse_file_info *fi, int backing_id);
+int shim_reply_create(fuse_req_t req, const struct fuse_entry_param *e,
+		      const struct fuse_file_info *fi, int backing_id);
+/* The same on a raw fuse_open_out (O_TMPFILE, answered below libfuse);
+ * returns its open_flags. */
+uint32_t shim_open_out(void *open_out, int backing_id);
+
+/* passthrough.c */
+/* For a new open of regular file `n` with our fd `fd` (flags as opened):
+ * the backing id to answer with (0: none, answer as without passthrough),
+ * FH_PASSTHROUGH in fi->fh when the open holds the node's backing, and
+ * fi->direct_io when no backing id could be made for a reason that may
+ * pass (pt_open() says which).  On entry fi->direct_io
+ * says the opener asked for O_DIRECT (open_flags_fixup()); it is cleared
+ * where the kernel's backing file can do O_DIRECT itself. */
+int pt_open(struct sm_node *n, int fd, struct fuse_file_info *fi);
+/* RELEASE of an open that held the backing. */
+void pt_release(struct sm_node *n);
+/* Undo pt_open() of an open the kernel never got (interrupted reply). */
+#define pt_abort(n, fi) ((fi)->fh & FH_PASSTHROUGH ? pt_release(n) : (void)0)
+
+/* cred.c: kill setuid/setgid of the inode of `fd` (any fd, O_PATH too) as
+ * the kernel would before a write or truncate by the caller of `req`, who
+ * lacks CAP_FSETID (shim_kill_suidgid()).  1 when it changed the mode, 0
+ * when there was nothing to kill, or -errno. */
+int cred_kill_suidgid(fuse_req_t req, int fd);
 
 /* options.c */
 int options_parse(int argc, char **argv, struct sm_fuse_config *cfg);

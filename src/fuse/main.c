@@ -39,6 +39,7 @@ static void op_init(void *userdata, struct fuse_conn_info *c)
 		c->want |= FUSE_CAP_SPLICE_WRITE | (c->capable & FUSE_CAP_SPLICE_MOVE);
 	if (c->capable & FUSE_CAP_CACHE_SYMLINKS)
 		c->want |= FUSE_CAP_CACHE_SYMLINKS;
+	shim_init(fs, c);
 	c->time_gran = 1;
 	if (c->max_background < 64)
 		c->max_background = 64;
@@ -113,6 +114,12 @@ static void usage(FILE *f)
 		"  writeback           kernel writeback cache (faster small writes; other\n"
 		"                      writers of SRC may see data later)\n"
 		"  threads=N           at most N worker threads (default 16)\n"
+		"Kernel features (on where the kernel and our privileges allow):\n"
+		"  nopassthrough       file data through shiftfs-fuse, not straight to\n"
+		"                      the source file (passthrough needs root of the\n"
+		"                      initial user namespace; writeback turns it off)\n"
+		"  nokillpriv          the kernel, not shiftfs-fuse, clears setuid/setgid\n"
+		"                      bits (no FUSE_HANDLE_KILLPRIV_V2; more requests)\n"
 		"  handles=never|auto|always\n"
 		"                      hold the inodes the kernel knows by file handle\n"
 		"                      rather than open fd: past half the open-file limit\n"
@@ -181,6 +188,8 @@ int main(int argc, char **argv)
 	cfg->cache = SM_CACHE_AUTO;
 	cfg->handles = SM_HANDLES_AUTO;
 	cfg->flock = 1;
+	cfg->passthrough = 1;
+	cfg->killpriv = 1;
 	cfg->fuse_fd = -1;
 	cfg->entry_timeout = cfg->attr_timeout = cfg->negative_timeout = -1;
 	int r = options_parse(argc, argv, cfg);

@@ -27,7 +27,8 @@ void open_flags_fixup(struct fuse_file_info *fi)
 	}
 	/* O_DIRECT is honoured towards the kernel (no page cache on the mount),
 	 * not on the source file: the data comes from our own buffers, whose
-	 * alignment O_DIRECT would refuse with EINVAL. */
+	 * alignment O_DIRECT would refuse with EINVAL.  (With passthrough the
+	 * kernel's own open of the source has O_DIRECT: pt_open().) */
 	if (fi->flags & O_DIRECT) {
 		fi->direct_io = 1;
 		fi->flags &= ~O_DIRECT;
@@ -44,7 +45,9 @@ void open_reply_flags(struct fuse_file_info *fi, dev_t dev)
 	 * every close that round trip (untar, tar -c, a loop of creates). */
 	if ((fi->flags & O_ACCMODE) == O_RDONLY || (sm_fs.root_flushless && dev == sm_fs.root.dev))
 		fi->noflush = 1;
-	if (sm_fs.cfg.cache == SM_CACHE_NEVER)
+	/* Passthrough I/O never goes through our page cache: cache=never has
+	 * nothing to turn off there, and direct_io would turn passthrough off. */
+	if (sm_fs.cfg.cache == SM_CACHE_NEVER && !sm_fs.passthrough)
 		fi->direct_io = 1;
 	else if (sm_fs.cfg.cache == SM_CACHE_ALWAYS && !fi->direct_io)
 		fi->keep_cache = 1;
@@ -76,16 +79,19 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	}
 	fi->fh = (uint64_t)fd;
 	open_reply_flags(fi, e.attr.st_dev);
-	if (fuse_reply_create(req, &e, fi) == -ENOENT) {
+	struct sm_node *n = node_of(e.ino);
+	int backing = pt_open(n, fd, fi);
+	if (shim_reply_create(req, &e, fi, backing) == -ENOENT) {
+		pt_abort(n, fi);
 		close(fd);
-		itab_forget(node_of(e.ino), 1);
+		itab_forget(n, 1);
 	}
 }
 
 /* O_TMPFILE: an unnamed inode in `dir`, made as the caller like a create.
  * Called from the raw request hook (libfuse 3.14 has no tmpfile op). */
 int tmpfile_make(struct sm_node *dir, const struct fuse_in_header *in, mode_t umask_, int flags,
-		 mode_t mode, struct fuse_entry_param *e, struct fuse_file_info *fi)
+		 mode_t mode, struct fuse_entry_param *e, struct fuse_file_info *fi, int *backing)
 {
 	fi->flags = flags & ~(O_CREAT | O_EXCL);
 	open_flags_fixup(fi);
@@ -109,6 +115,7 @@ int tmpfile_make(struct sm_node *dir, const struct fuse_in_header *in, mode_t um
 	}
 	fi->fh = (uint64_t)fd;
 	open_reply_flags(fi, e->attr.st_dev);
+	*backing = pt_open(node_of(e->ino), fd, fi);
 	return 0;
 }
 
@@ -132,8 +139,11 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	fi->fh = (uint64_t)fd;
 	open_reply_flags(fi, n->dev);
-	if (fuse_reply_open(req, fi) == -ENOENT)
+	int backing = pt_open(n, fd, fi);
+	if (shim_reply_open(req, fi, backing) == -ENOENT) {
+		pt_abort(n, fi);
 		close(fd);
+	}
 }
 
 void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
@@ -151,6 +161,18 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t 
 {
 	ssize_t n;
 
+	/* The kernel left killing suid/sgid to us (FUSE_HANDLE_KILLPRIV_V2) and
+	 * says the writer may not keep them.  (File capabilities the
+	 * filesystem below kills on any write.) */
+	if (shim_kill_suidgid() && (n = cred_kill_suidgid(req, (int)fi->fh)) != 0) {
+		if (n < 0) {
+			fuse_reply_err(req, (int)-n);
+			return;
+		}
+		/* A WRITE's reply carries no attributes, and an O_DIRECT write
+		 * makes no SETATTR of its own: tell the kernel the mode is stale. */
+		fuse_lowlevel_notify_inval_inode(sm_fs.se, ino, -1, 0);
+	}
 	if (in->count == 1 && !(in->buf[0].flags & FUSE_BUF_IS_FD)) {
 		n = pwrite((int)fi->fh, in->buf[0].mem, in->buf[0].size, off);
 		if (n < 0)
@@ -178,6 +200,8 @@ void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	if (fi->fh & FH_PASSTHROUGH)
+		pt_release(node_of(ino));
 	close((int)fi->fh);
 	fuse_reply_err(req, 0);
 }

@@ -149,6 +149,12 @@ static int set_owner(int fd, const struct stat *attr, int valid)
 	return 0;
 }
 
+/* What a SETATTR can change besides ctime. */
+#define SETATTR_CHANGES                                                                            \
+	(FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_SIZE |         \
+	 FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |                     \
+	 FUSE_SET_ATTR_MTIME_NOW)
+
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 		struct fuse_file_info *fi)
 {
@@ -171,6 +177,17 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 		r = set_owner(fd, attr, valid);
 		if (r < 0)
 			goto out;
+	} else if (!(valid & SETATTR_CHANGES)) {
+		/* Nothing but a change of ctime: chown(f, -1, -1), or (with
+		 * FUSE_HANDLE_KILLPRIV_V2) the kernel's own killing of suid/sgid
+		 * before a write, which it leaves to us.  The same chown on the
+		 * source does what either does there: ctime, and suid, sgid (of
+		 * a group-executable file) and file capabilities killed. */
+		if (fchownat(fd, "", (uid_t)-1, (gid_t)-1, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) <
+		    0) {
+			r = -errno;
+			goto out;
+		}
 	}
 	if (valid & FUSE_SET_ATTR_MODE) {
 		if (fi)
@@ -185,6 +202,10 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 		}
 	}
 	if (valid & FUSE_SET_ATTR_SIZE) {
+		/* As for a write (ops-data.c). */
+		if (shim_kill_suidgid() && (r = cred_kill_suidgid(req, fd)) < 0)
+			goto out;
+		/* (The reply brings the kernel the new mode.) */
 		r = fi ? ftruncate((int)fi->fh, attr->st_size) : truncate(path, attr->st_size);
 		if (r < 0) {
 			r = -errno;

@@ -8,12 +8,15 @@
  *
  * The mount root also answers SM_FUSE_MAP_XATTR with the mount's map in
  * --map syntax, which is how `shiftmount show` learns the maps of a FUSE
- * mount.  It is not listed, so copies of the tree do not pick it up.
+ * mount, and SM_FUSE_FEATURES_XATTR with what it negotiated with the kernel
+ * (passthrough, killpriv_v2, writeback).  Neither is listed, so copies of
+ * the tree do not pick them up.
  *
  * Symlinks: there is no race-free way to reach a symlink's xattrs from an
  * O_PATH fd on kernels without getxattrat(); they report none.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/xattr.h>
@@ -48,6 +51,18 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 
 	if (n == &sm_fs.root && !strcmp(name, SM_FUSE_MAP_XATTR)) {
 		reply_value(req, sm_fs.map_spec, strlen(sm_fs.map_spec), size);
+		return;
+	}
+	if (n == &sm_fs.root && !strcmp(name, SM_FUSE_FEATURES_XATTR)) {
+		char f[256];
+		int len =
+			snprintf(f, sizeof(f), "passthrough=%s killpriv_v2=%s writeback=%s",
+				 sm_fs.passthrough ? "on" : "off", sm_fs.killpriv_v2 ? "on" : "off",
+				 sm_fs.writeback ? "on" : "off");
+		if (!sm_fs.passthrough && sm_fs.passthrough_why)
+			len += snprintf(f + len, sizeof(f) - (size_t)len, " (no passthrough: %s)",
+					sm_fs.passthrough_why);
+		reply_value(req, f, strlen(f), size);
 		return;
 	}
 	if (n->type == S_IFLNK) {
@@ -130,7 +145,8 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *v
 	const void *v = value;
 	int r = 0;
 
-	if (n == &sm_fs.root && !strcmp(name, SM_FUSE_MAP_XATTR)) {
+	if (n == &sm_fs.root &&
+	    (!strcmp(name, SM_FUSE_MAP_XATTR) || !strcmp(name, SM_FUSE_FEATURES_XATTR))) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}
@@ -209,7 +225,8 @@ void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	struct sm_node *n = node_of(ino);
 	char path[64];
 
-	if (n == &sm_fs.root && !strcmp(name, SM_FUSE_MAP_XATTR)) {
+	if (n == &sm_fs.root &&
+	    (!strcmp(name, SM_FUSE_MAP_XATTR) || !strcmp(name, SM_FUSE_FEATURES_XATTR))) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}

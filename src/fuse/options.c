@@ -166,6 +166,14 @@ static int parse_one(char *opt, struct sm_fuse_config *cfg, struct shift_args *s
 		cfg->fuse_fd = (int)fd;
 	} else if (IS("beneath")) {
 		cfg->beneath = 1;
+	} else if (IS("passthrough")) {
+		cfg->passthrough = 1;
+	} else if (IS("nopassthrough") || IS("no_passthrough")) {
+		cfg->passthrough = 0;
+	} else if (IS("killpriv")) {
+		cfg->killpriv = 1;
+	} else if (IS("nokillpriv") || IS("no_killpriv")) {
+		cfg->killpriv = 0;
 	} else if (IS("flock")) {
 		cfg->flock = 1;
 	} else if (IS("no_flock")) {

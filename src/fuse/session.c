@@ -7,7 +7,8 @@
  * a user namespace (FUSE is mountable there), and the device fd is ours, so
  * libfuse reads requests through our hook.  The hook answers FUSE_TMPFILE,
  * which libfuse 3.14 does not know (O_TMPFILE would otherwise fail with
- * EOPNOTSUPP), and hands every other request to libfuse.
+ * EOPNOTSUPP), and hands every other request to libfuse; init-shim.c sees
+ * every request and reply on the way (the protocol past libfuse 3.14).
  *
  * The source is a private non-recursive clone of SRC (open_tree
  * OPEN_TREE_CLONE, recursive with -o recursive) when we may make one, as the
@@ -186,6 +187,7 @@ static void answer_tmpfile(int devfd, const struct fuse_in_header *in, size_t le
 	struct fuse_open_out oo = {0};
 	struct fuse_entry_param e;
 	struct fuse_file_info fi = {0};
+	int backing = 0;
 	struct iovec iov[3] = {{&out, sizeof(out)}, {&eo, sizeof(eo)}, {&oo, sizeof(oo)}};
 	int r;
 
@@ -193,7 +195,7 @@ static void answer_tmpfile(int devfd, const struct fuse_in_header *in, size_t le
 		r = -EINVAL;
 	else
 		r = tmpfile_make(node_of(in->nodeid), in, arg->umask, (int)arg->flags, arg->mode,
-				 &e, &fi);
+				 &e, &fi, &backing);
 	if (r < 0) {
 		out.error = r;
 		out.len = sizeof(out);
@@ -207,9 +209,11 @@ static void answer_tmpfile(int devfd, const struct fuse_in_header *in, size_t le
 	oo.fh = fi.fh;
 	oo.open_flags = (fi.direct_io ? FOPEN_DIRECT_IO : 0) |
 			(fi.keep_cache ? FOPEN_KEEP_CACHE : 0) | (fi.noflush ? FOPEN_NOFLUSH : 0);
+	shim_open_out(&oo, backing);
 	out.len = sizeof(out) + sizeof(eo) + sizeof(oo);
 	if (writev(devfd, iov, 3) < 0) {
 		/* The caller went away: undo what the kernel will never release. */
+		pt_abort(node_of(e.ino), &fi);
 		close((int)fi.fh);
 		itab_forget(node_of(e.ino), 1);
 	}
@@ -222,6 +226,7 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 		if (n < (ssize_t)sizeof(struct fuse_in_header))
 			return n;
 		const struct fuse_in_header *in = buf;
+		shim_request(in, (size_t)n);
 		if (in->opcode != FUSE_TMPFILE)
 			return n;
 		answer_tmpfile(fd, in, (size_t)n);
@@ -230,7 +235,7 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 
 static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
 {
-	return writev(fd, iov, count);
+	return shim_writev(fd, iov, count);
 }
 
 static ssize_t io_splice_send(int fdin, off_t *offin, int fdout, off_t *offout, size_t len,
@@ -345,6 +350,7 @@ int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops)
 		close(devfd);
 		return 1;
 	}
+	shim_set_dev_fd(devfd);
 	if (fuse_session_custom_io(fs->se, &custom_io, devfd) < 0 ||
 	    fuse_set_signal_handlers(fs->se) < 0 || (!fs->cfg.foreground && daemonize() < 0)) {
 		umount2(dst_abs, MNT_DETACH);

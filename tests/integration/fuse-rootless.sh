@@ -29,6 +29,7 @@ NS=$(cat "$SM_TMP/ns.pid")
 script="
 	$bin -o map=b:0:1000:1000\$DEVOPT '$src' '$dst' || { echo mount-failed; exit 1; }
 	echo uid=\$(id -u) map=\$(awk '{print \$2}' /proc/self/uid_map)
+	echo features=\$(getfattr --absolute-names -n user.shiftmount.fuse --only-values '$dst' 2>&1)
 	setpriv --reuid=1000 --regid=1000 --clear-groups touch '$dst/made' && echo made
 	echo through=\$(stat -c %u:%g '$dst/made')
 	echo disk=\$(stat -c %u:%g '$src/made')
@@ -62,6 +63,8 @@ EOF
 fi
 diag "$(echo "$out" | tr '\n' ' ')"
 like "mounted by the root of a namespace whose root is host uid 200000" "$out" "uid=0 map=200000"
+like "passthrough is off: the kernel wants CAP_SYS_ADMIN in the initial namespace" "$out" \
+	"features=passthrough=off killpriv_v2=on writeback=off \(no passthrough: no CAP_SYS_ADMIN in the initial user namespace\)"
 like "namespace uid 1000 creates through the mount" "$out" "made"
 like "... it sees its own ids" "$out" "through=1000:1000"
 like "... stored as namespace uid 0" "$out" "disk=0:0"
