@@ -318,7 +318,7 @@ oci_rootful_suite() {
 	is "B: its root is uid 0 and sees the image and A's files as 0:0" "${out//$'\n'/ }" \
 		"0 0:0 0:0 0:0"
 	is "B's volume write lands at the origin too" "$(owner "$VOL/from-b")" "100000:100000"
-	out=$(rt exec "$B" /bin/busybox sh -c 'stat -c %u:%g /cache/file; echo x >/cache/x' 2>&1)
+	out=$(rt exec "$B" /bin/busybox sh -c 'exec 2>&1; stat -c %u:%g /cache/file; echo x >/cache/x')
 	like "B's second volume: its own origin (50000) shows as 0:0, and :ro refuses writes" \
 		"$out" $'^0:0\n.*Read-only file system'
 	ok "nothing was written to the read-only volume" test ! -e "$ro/x"
