@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "shiftmount/error.h"
+#include "util.h"
 
 static int positive(int code)
 {
@@ -100,4 +101,15 @@ int sm_error_name(struct sm_error *e, const char *name)
 		return -EINVAL;
 	snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
 	return -e->code;
+}
+
+int sm_error_failed_hint(struct sm_error *e, int code, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = sm_error_setv(e, code, 0, 1, fmt, ap);
+	va_end(ap);
+	if (hint)
+		sm_error_hint(e, "%s", hint);
+	return r;
 }

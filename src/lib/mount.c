@@ -83,7 +83,7 @@ int sm_mount_format_flags(unsigned flags, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENOBUFS : n;
 }
 
-static uint64_t mount_attr_bits(unsigned flags)
+uint64_t sm_mount_attr_bits(unsigned flags)
 {
 	uint64_t a = 0;
 	if (flags & SM_MOUNT_RDONLY)
@@ -113,7 +113,7 @@ static int shift_tree(int mntfd, int userns_fd, unsigned flags)
 	/* The clone is private whatever the source's propagation was: events
 	 * under an unshifted tree must not reach the shifted one, nor back. */
 	struct mount_attr attr = {
-		.attr_set = mount_attr_bits(flags),
+		.attr_set = sm_mount_attr_bits(flags),
 		.propagation = MS_PRIVATE,
 	};
 	if (userns_fd >= 0) {

@@ -38,30 +38,6 @@ void sm_plan_request_init(struct sm_plan_request *req)
 	};
 }
 
-/* Bad input: the message as it is. */
-__attribute__((format(printf, 3, 4))) static int bad(struct sm_error *e, int r, const char *fmt,
-						     ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	sm_error_setv(e, r, 1, 0, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-/* A failed operation: the message, then ": " and the errno's text. */
-__attribute__((format(printf, 4, 5))) static int failed(struct sm_error *e, int r, const char *hint,
-							const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	sm_error_setv(e, r, 0, 1, fmt, ap);
-	va_end(ap);
-	if (hint)
-		sm_error_hint(e, "%s", hint);
-	return r;
-}
-
 /* What to try when the kernel refused the idmapped mount. */
 static const char *kernel_hint(int r, const struct sm_plan_names *n, char *buf, size_t len)
 {
@@ -99,32 +75,34 @@ static int open_target(const struct sm_plan_request *req, const char *opt, const
 	case 0:
 		break;
 	case -EINVAL:
-		return bad(e, r,
-			   "%s: \"%s\": must be a PID or a user-namespace file such as "
-			   "/proc/PID/ns/user",
-			   opt, t);
+		return sm_error_input(e, r,
+				      "%s: \"%s\": must be a PID or a user-namespace file such as "
+				      "/proc/PID/ns/user",
+				      opt, t);
 	case -ESRCH:
-		return bad(e, r, "%s: \"%s\": no such process", opt, t);
+		return sm_error_input(e, r, "%s: \"%s\": no such process", opt, t);
 	case -ENOTTY:
-		return bad(e, r, "%s: \"%s\": not a user namespace", opt, t);
+		return sm_error_input(e, r, "%s: \"%s\": not a user namespace", opt, t);
 	case -ENOENT:
 	case -ENOTDIR:
-		return bad(e, r, "%s: \"%s\": %s", opt, t, strerror(-r));
+		return sm_error_input(e, r, "%s: \"%s\": %s", opt, t, strerror(-r));
 	default:
-		return failed(e, r, NULL, "%s: \"%s\"", opt, t);
+		return sm_error_failed_hint(e, r, NULL, "%s: \"%s\"", opt, t);
 	}
 	r = sm_userns_is_initial(*ret_fd);
 	if (r > 0 && !(req->allow_initial && !target)) {
 		sm_closep(ret_fd);
 		*ret_fd = -EBADF;
 		if (!target)
-			return bad(e, -EINVAL,
-				   "%s: needs a TARGET (a PID or /proc/PID/ns/user) in the initial "
-				   "user namespace",
-				   opt);
-		return bad(e, -EINVAL,
-			   "%s: \"%s\": is the initial user namespace; its ids need no shifting",
-			   opt, t);
+			return sm_error_input(
+				e, -EINVAL,
+				"%s: needs a TARGET (a PID or /proc/PID/ns/user) in the initial "
+				"user namespace",
+				opt);
+		return sm_error_input(
+			e, -EINVAL,
+			"%s: \"%s\": is the initial user namespace; its ids need no shifting", opt,
+			t);
 	}
 	return 0;
 }
@@ -170,14 +148,14 @@ static int target_maps(const struct sm_plan_request *req, struct sm_idmap *tu, s
 	} else {
 		int r = sm_userns_is_initial(fd);
 		if (r > 0)
-			return bad(e, -EINVAL,
-				   "%s: is the initial user namespace; its ids need no shifting",
-				   opt);
+			return sm_error_input(
+				e, -EINVAL,
+				"%s: is the initial user namespace; its ids need no shifting", opt);
 	}
 	int r = read_ns_maps(fd, tu, tg);
 	if (r < 0)
-		return failed(e, r, NULL, "%s: reading the maps of \"%s\"", opt,
-			      req->target ? req->target : "our user namespace");
+		return sm_error_failed_hint(e, r, NULL, "%s: reading the maps of \"%s\"", opt,
+					    req->target ? req->target : "our user namespace");
 	return 0;
 }
 
@@ -192,23 +170,25 @@ static int plan_origin_ns(const struct sm_plan_request *req, const struct sm_idm
 		return r;
 	_cleanup_free_ struct sm_idmap *ou = malloc(sizeof(*ou)), *og = malloc(sizeof(*og));
 	if (!ou || !og)
-		return failed(e, -ENOMEM, NULL, "%s", opt);
+		return sm_error_failed_hint(e, -ENOMEM, NULL, "%s", opt);
 	r = read_ns_maps(ofd, ou, og);
 	if (r < 0)
-		return failed(e, r, NULL, "%s: reading the maps of \"%s\"", opt, req->origin_ns);
+		return sm_error_failed_hint(e, r, NULL, "%s: reading the maps of \"%s\"", opt,
+					    req->origin_ns);
 	uint32_t range = req->have_range ? req->range : SM_DEFAULT_RANGE;
 	r = sm_idmap_compose(tu, ou, range, &p->uid);
 	if (r == 0)
 		r = sm_idmap_compose(tg, og, range, &p->gid);
 	if (r == -ENOENT)
-		return bad(e, r, "%s: \"%s\": shares no interior id below %u with the target", opt,
-			   req->origin_ns, range);
+		return sm_error_input(e, r,
+				      "%s: \"%s\": shares no interior id below %u with the target",
+				      opt, req->origin_ns, range);
 	if (r < 0)
-		return failed(e, r, NULL, "%s", opt);
+		return sm_error_failed_hint(e, r, NULL, "%s", opt);
 	struct sm_error err;
 	if (sm_idmap_validate(&p->uid, &err) < 0 || sm_idmap_validate(&p->gid, &err) < 0)
-		return bad(e, -EINVAL, "%s: \"%s\": the composed map is invalid: %s: %s", opt,
-			   req->origin_ns, err.token, err.why);
+		return sm_error_input(e, -EINVAL, "%s: \"%s\": the composed map is invalid: %s: %s",
+				      opt, req->origin_ns, err.token, err.why);
 	snprintf(p->from, sizeof(p->from), "origin from the namespace %s", req->origin_ns);
 	return 0;
 }
@@ -231,9 +211,9 @@ static int find_origin(const struct sm_plan_request *req, struct origin *o, stru
 	struct sm_error err;
 	int r = sm_config_load(conf_path, &conf, &err);
 	if (r == -EINVAL)
-		return bad(e, r, "%s: %s: %s", conf_path, err.token, err.why);
+		return sm_error_input(e, r, "%s: %s: %s", conf_path, err.token, err.why);
 	if (r < 0)
-		return failed(e, r, NULL, "%s", conf_path);
+		return sm_error_failed_hint(e, r, NULL, "%s", conf_path);
 	o->uid = conf.origin_uid;
 	o->gid = conf.origin_gid;
 	o->range = conf.range;
@@ -248,13 +228,14 @@ static int find_origin(const struct sm_plan_request *req, struct origin *o, stru
 		o->range = mark.range;
 		snprintf(o->from, sizeof(o->from), "the mark of %s", req->src);
 	} else if (r == -EBADMSG) {
-		return failed(e, r,
-			      "fix it with 'shiftmount mark', or remove it with 'shiftmount "
-			      "unmark'",
-			      "%s: invalid mark (%s)", req->src, err.why ? err.why : "?");
+		return sm_error_failed_hint(
+			e, r,
+			"fix it with 'shiftmount mark', or remove it with 'shiftmount "
+			"unmark'",
+			"%s: invalid mark (%s)", req->src, err.why ? err.why : "?");
 	} else if (r != -ENODATA && r != -EOPNOTSUPP && r != -ENOTDIR) {
 		/* A file as SRC has no mark either (-ENOTDIR). */
-		return failed(e, r, NULL, "%s: reading its mark", req->src);
+		return sm_error_failed_hint(e, r, NULL, "%s: reading its mark", req->src);
 	}
 given:
 	if (req->have_origin_uid) {
@@ -276,10 +257,11 @@ static int check_origin(const struct sm_plan_request *req, const char *opt, uint
 			uint32_t range, const char *from, struct sm_error *e)
 {
 	if ((uint64_t)origin + range - 1 > SM_ID_MAX)
-		return bad(e, -ERANGE,
-			   "%s: \"%u\": ORIGIN+RANGE-1 (%u+%u-1, from %s) passes 4294967294; "
-			   "lower the origin or the %s",
-			   opt, origin, origin, range, from, req->names.range);
+		return sm_error_input(
+			e, -ERANGE,
+			"%s: \"%u\": ORIGIN+RANGE-1 (%u+%u-1, from %s) passes 4294967294; "
+			"lower the origin or the %s",
+			opt, origin, origin, range, from, req->names.range);
 	return 0;
 }
 
@@ -298,11 +280,11 @@ static int plan_origin(const struct sm_plan_request *req, const struct sm_idmap 
 	if (r == 0)
 		r = sm_idmap_shift(tg, o.gid, o.range, &p->gid);
 	if (r == -ENOENT)
-		return bad(e, r, "%s: \"%s\": maps no interior id below the range %u",
-			   req->names.target, req->target ? req->target : "/proc/self/ns/user",
-			   o.range);
+		return sm_error_input(e, r, "%s: \"%s\": maps no interior id below the range %u",
+				      req->names.target,
+				      req->target ? req->target : "/proc/self/ns/user", o.range);
 	if (r < 0)
-		return failed(e, r, NULL, "%s: computing the map", req->names.target);
+		return sm_error_failed_hint(e, r, NULL, "%s: computing the map", req->names.target);
 	p->has_origin = 1;
 	p->origin_uid = o.uid;
 	p->origin_gid = o.gid;
@@ -317,14 +299,15 @@ static int plan_maps(const struct sm_plan_request *req, struct sm_plan *p, struc
 	if (req->map_uid || req->map_gid) {
 		const char *opt = req->names.map;
 		if (!req->map_uid || req->map_uid->n == 0 || !req->map_gid || req->map_gid->n == 0)
-			return bad(e, -EINVAL, "%s: no %s extent; add %s: or b: entries", opt,
-				   !req->map_uid || req->map_uid->n == 0 ? "uid" : "gid",
-				   !req->map_uid || req->map_uid->n == 0 ? "u" : "g");
+			return sm_error_input(e, -EINVAL, "%s: no %s extent; add %s: or b: entries",
+					      opt,
+					      !req->map_uid || req->map_uid->n == 0 ? "uid" : "gid",
+					      !req->map_uid || req->map_uid->n == 0 ? "u" : "g");
 		struct sm_error err;
 		if (sm_idmap_validate(req->map_uid, &err) < 0 ||
 		    sm_idmap_validate(req->map_gid, &err) < 0)
-			return bad(e, -EINVAL, "%s: \"%s\": %s", opt, err.token,
-				   err.why ? err.why : "invalid");
+			return sm_error_input(e, -EINVAL, "%s: \"%s\": %s", opt, err.token,
+					      err.why ? err.why : "invalid");
 		p->uid = *req->map_uid;
 		p->gid = *req->map_gid;
 		snprintf(p->from, sizeof(p->from), "explicit %s", opt);
@@ -333,7 +316,7 @@ static int plan_maps(const struct sm_plan_request *req, struct sm_plan *p, struc
 
 	_cleanup_free_ struct sm_idmap *tu = malloc(sizeof(*tu)), *tg = malloc(sizeof(*tg));
 	if (!tu || !tg)
-		return failed(e, -ENOMEM, NULL, "%s", req->names.target);
+		return sm_error_failed_hint(e, -ENOMEM, NULL, "%s", req->names.target);
 	int r = target_maps(req, tu, tg, e);
 	if (r < 0)
 		return r;
@@ -421,7 +404,7 @@ int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan, struct
 {
 	_cleanup_free_ struct sm_plan *p = calloc(1, sizeof(*p));
 	if (!p)
-		return failed(err, -ENOMEM, NULL, "planning the mount");
+		return sm_error_failed_hint(err, -ENOMEM, NULL, "planning the mount");
 	sm_idmap_init(&p->uid);
 	sm_idmap_init(&p->gid);
 	p->flags = req->flags;
@@ -435,8 +418,8 @@ int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan, struct
 	char hint[384];
 	r = sm_backend_choose(req->src_fd, "", req->backend, &p->backend);
 	if (r < 0)
-		return failed(err, r, kernel_hint(r, &req->names, hint, sizeof(hint)),
-			      "%s: probing for idmapped mounts", req->src);
+		return sm_error_failed_hint(err, r, kernel_hint(r, &req->names, hint, sizeof(hint)),
+					    "%s: probing for idmapped mounts", req->src);
 
 	check_owner(req, p);
 	*ret_plan = steal_pointer(p);
@@ -449,19 +432,22 @@ int sm_plan_clone(const struct sm_plan *plan, int src_fd, const char *src, int *
 	_cleanup_close_ int nsfd = -EBADF, mntfd = -EBADF;
 	char hint[384];
 	if (plan->backend != SM_BACKEND_KERNEL)
-		return bad(err, -EOPNOTSUPP,
-			   "%s: a detached mount needs the kernel backend (idmapped mounts)", src);
+		return sm_error_input(
+			err, -EOPNOTSUPP,
+			"%s: a detached mount needs the kernel backend (idmapped mounts)", src);
 	int r = sm_userns_from_maps(&plan->uid, &plan->gid, &nsfd);
 	if (r < 0)
-		return failed(err, r,
-			      r == -EPERM ? "writing these maps needs root in the initial user "
-					    "namespace"
-					  : NULL,
-			      "creating the user namespace for the mount");
+		return sm_error_failed_hint(
+			err, r,
+			r == -EPERM ? "writing these maps needs root in the initial user "
+				      "namespace"
+				    : NULL,
+			"creating the user namespace for the mount");
 	r = sm_mount_clone_shifted(src_fd, "", nsfd, plan->flags, &mntfd);
 	if (r < 0)
-		return failed(err, r, kernel_hint(r, &plan->names, hint, sizeof(hint)),
-			      "%s: making the shifted mount", src);
+		return sm_error_failed_hint(err, r,
+					    kernel_hint(r, &plan->names, hint, sizeof(hint)),
+					    "%s: making the shifted mount", src);
 	*ret_mntfd = TAKE_FD(mntfd);
 	return 0;
 }
@@ -477,8 +463,9 @@ static int mount_kernel(const struct sm_plan *p, const struct sm_plan_names *nam
 	r = dst_fd >= 0 ? sm_mount_attach(mntfd, dst_fd, "")
 			: sm_mount_attach(mntfd, AT_FDCWD, dst);
 	if (r < 0)
-		return failed(e, r, r == -ENOSPC ? kernel_hint(r, names, hint, sizeof(hint)) : NULL,
-			      "%s: attaching the mount", dst);
+		return sm_error_failed_hint(
+			e, r, r == -ENOSPC ? kernel_hint(r, names, hint, sizeof(hint)) : NULL,
+			"%s: attaching the mount", dst);
 	return 0;
 }
 
@@ -491,11 +478,11 @@ static int mount_fuse(const struct sm_plan *p, const struct sm_plan_names *names
 		snprintf(hint, sizeof(hint),
 			 "install shiftfs-fuse next to %s or on $PATH, or set SHIFTFS_FUSE",
 			 names->program);
-		return failed(e, r, hint, "%s: starting shiftfs-fuse", src);
+		return sm_error_failed_hint(e, r, hint, "%s: starting shiftfs-fuse", src);
 	}
 	if (r < 0) {
 		/* shiftfs-fuse said why on stderr; -EINVAL: it refused its input. */
-		bad(e, r, "%s: shiftfs-fuse could not mount it", dst);
+		sm_error_input(e, r, "%s: shiftfs-fuse could not mount it", dst);
 		e->bad_input = r == -EINVAL;
 		return r;
 	}

@@ -40,30 +40,6 @@
 #define STATX_ATTR_MOUNT_ROOT 0x00002000
 #endif
 
-/* Bad input: the message as it is. */
-__attribute__((format(printf, 3, 4))) static int bad(struct sm_error *e, int r, const char *fmt,
-						     ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	sm_error_setv(e, r, 1, 0, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-/* A failed operation: the message, then ": " and the errno's text. */
-__attribute__((format(printf, 4, 5))) static int failed(struct sm_error *e, int r, const char *hint,
-							const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	sm_error_setv(e, r, 0, 1, fmt, ap);
-	va_end(ap);
-	if (hint)
-		sm_error_hint(e, "%s", hint);
-	return r;
-}
-
 void sm_live_mount_free(struct sm_live_mount *m)
 {
 	if (!m)
@@ -108,15 +84,17 @@ static int caller_may_reconfigure(const char *dst, struct sm_error *err)
 	_cleanup_close_ int self = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
 	int r = self < 0 ? sm_negerrno() : sm_userns_is_initial(self);
 	if (r < 0)
-		return failed(err, r, NULL, "cannot tell which user namespace this is");
+		return sm_error_failed_hint(err, r, NULL,
+					    "cannot tell which user namespace this is");
 	if (r == 0)
-		return failed(err, -EPERM,
-			      "a shifted mount in a container (a grant of shiftmountd) is locked "
-			      "for its tenant; ask the host's admin, who reconfigures it from the "
-			      "host",
-			      "%s: only root of the initial user namespace may reconfigure a "
-			      "shifted mount",
-			      dst);
+		return sm_error_failed_hint(
+			err, -EPERM,
+			"a shifted mount in a container (a grant of shiftmountd) is locked "
+			"for its tenant; ask the host's admin, who reconfigures it from the "
+			"host",
+			"%s: only root of the initial user namespace may reconfigure a "
+			"shifted mount",
+			dst);
 	return 0;
 }
 
@@ -141,38 +119,39 @@ int sm_live_mount_open(const char *dst, struct sm_live_mount **ret, struct sm_er
 {
 	_cleanup_(sm_live_mount_freep) struct sm_live_mount *m = calloc(1, sizeof(*m));
 	if (!m)
-		return failed(err, -ENOMEM, NULL, "%s", dst);
+		return sm_error_failed_hint(err, -ENOMEM, NULL, "%s", dst);
 	m->dst_fd = m->src_fd = -EBADF;
 
 	m->dst_fd = open(dst, O_PATH | O_CLOEXEC);
 	if (m->dst_fd < 0) {
 		int r = sm_negerrno();
-		return bad(err, r, "DST: \"%s\": %s", dst, strerror(-r));
+		return sm_error_input(err, r, "DST: \"%s\": %s", dst, strerror(-r));
 	}
 	uint64_t unique, old;
 	int r = mount_ids(m->dst_fd, &unique, &old);
 	if (r == -EINVAL)
-		return bad(err, r,
-			   "DST: \"%s\": not a mount point (give the mount point of a "
-			   "shifted mount; 'shiftmount show' lists them)",
-			   dst);
+		return sm_error_input(err, r,
+				      "DST: \"%s\": not a mount point (give the mount point of a "
+				      "shifted mount; 'shiftmount show' lists them)",
+				      dst);
 	if (r < 0)
-		return failed(err, r, NULL, "DST: \"%s\"", dst);
+		return sm_error_failed_hint(err, r, NULL, "DST: \"%s\"", dst);
 
 	_cleanup_free_ struct sm_mount_entry *list = NULL;
 	size_t n = 0;
 	r = sm_mountinfo_list_shifted(&list, &n);
 	if (r < 0)
-		return failed(err, r, NULL, "listing the mounts");
+		return sm_error_failed_hint(err, r, NULL, "listing the mounts");
 	const struct sm_mount_entry *e = NULL;
 	for (size_t i = 0; i < n && !e; i++)
 		if ((unique && list[i].mnt_id == unique) || list[i].mnt_id == old)
 			e = &list[i];
 	if (!e)
-		return bad(err, -EINVAL,
-			   "DST: \"%s\": not a shifted mount (neither idmapped nor shiftfs-fuse); "
-			   "make one with 'shiftmount bind'",
-			   dst);
+		return sm_error_input(
+			err, -EINVAL,
+			"DST: \"%s\": not a shifted mount (neither idmapped nor shiftfs-fuse); "
+			"make one with 'shiftmount bind'",
+			dst);
 	m->entry = *e;
 
 	if ((r = caller_may_reconfigure(dst, err)) < 0)
@@ -180,8 +159,9 @@ int sm_live_mount_open(const char *dst, struct sm_live_mount **ret, struct sm_er
 	m->has_submounts = has_children(unique);
 	m->src_fd = open_unshifted(m);
 	if (m->src_fd < 0)
-		return failed(err, m->src_fd, NULL, "%s: opening the mount's source %s", dst,
-			      m->entry.source);
+		return sm_error_failed_hint(err, m->src_fd, NULL,
+					    "%s: opening the mount's source %s", dst,
+					    m->entry.source);
 	*ret = steal_pointer(m);
 	return 0;
 }
@@ -193,40 +173,29 @@ int sm_reconfigure_probe(enum sm_backend backend, struct sm_error *err)
 	 * one without the flag EINVAL (unknown flags are checked first). */
 	if (backend == SM_BACKEND_KERNEL && sys_open_tree_attr(-EBADF, NULL, 0, NULL, 0) < 0 &&
 	    errno == ENOSYS)
-		return failed(err, -ENOSYS,
-			      "unmount it and bind it again with the new map, or use a kernel "
-			      "with open_tree_attr()",
-			      "this kernel has no open_tree_attr() (Linux 6.15), which a new "
-			      "map on a live idmapped mount needs");
+		return sm_error_failed_hint(
+			err, -ENOSYS,
+			"unmount it and bind it again with the new map, or use a kernel "
+			"with open_tree_attr()",
+			"this kernel has no open_tree_attr() (Linux 6.15), which a new "
+			"map on a live idmapped mount needs");
 	if (sys_move_mount(-EBADF, "", -EBADF, "",
 			   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH | MOVE_MOUNT_BENEATH) <
 	    0) {
 		if (errno == ENOSYS)
-			return failed(err, -ENOSYS, "unmount it and bind it again with the new map",
-				      "this kernel has no move_mount() (Linux 5.2), which a swap "
-				      "of a live mount needs");
+			return sm_error_failed_hint(
+				err, -ENOSYS, "unmount it and bind it again with the new map",
+				"this kernel has no move_mount() (Linux 5.2), which a swap "
+				"of a live mount needs");
 		if (errno == EINVAL)
-			return failed(err, -EINVAL,
-				      "unmount it and bind it again with the new map, or use a "
-				      "kernel with MOVE_MOUNT_BENEATH",
-				      "this kernel has no move_mount(MOVE_MOUNT_BENEATH) (Linux "
-				      "6.5), which a swap of a live mount needs");
+			return sm_error_failed_hint(
+				err, -EINVAL,
+				"unmount it and bind it again with the new map, or use a "
+				"kernel with MOVE_MOUNT_BENEATH",
+				"this kernel has no move_mount(MOVE_MOUNT_BENEATH) (Linux "
+				"6.5), which a swap of a live mount needs");
 	}
 	return 0;
-}
-
-static uint64_t attr_bits(unsigned flags)
-{
-	uint64_t a = 0;
-	if (flags & SM_MOUNT_RDONLY)
-		a |= MOUNT_ATTR_RDONLY;
-	if (flags & SM_MOUNT_NOSUID)
-		a |= MOUNT_ATTR_NOSUID;
-	if (flags & SM_MOUNT_NODEV)
-		a |= MOUNT_ATTR_NODEV;
-	if (flags & SM_MOUNT_NOEXEC)
-		a |= MOUNT_ATTR_NOEXEC;
-	return a;
 }
 
 #define ALL_FLAGS (SM_MOUNT_RDONLY | SM_MOUNT_NOSUID | SM_MOUNT_NODEV | SM_MOUNT_NOEXEC)
@@ -249,11 +218,12 @@ static int detach_old(struct sm_live_mount *m, struct sm_error *err)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->dst_fd);
 	/* umount2(); <sys/mount.h> clashes with <linux/mount.h>. */
 	if (syscall(SYS_umount2, path, 2 /* MNT_DETACH */) < 0)
-		return failed(err, sm_negerrno(),
-			      "both mounts are stacked at DST, the old one on top: 'umount -l "
-			      "DST' once removes the old one",
-			      "%s: detaching the old mount after the new one was put beneath it",
-			      m->entry.target);
+		return sm_error_failed_hint(
+			err, sm_negerrno(),
+			"both mounts are stacked at DST, the old one on top: 'umount -l "
+			"DST' once removes the old one",
+			"%s: detaching the old mount after the new one was put beneath it",
+			m->entry.target);
 	return 0;
 }
 
@@ -262,10 +232,11 @@ static int swap_kernel(struct sm_live_mount *m, const struct sm_plan *p, struct 
 	_cleanup_close_ int nsfd = -EBADF, newfd = -EBADF;
 	int r = sm_userns_from_maps(&p->uid, &p->gid, &nsfd);
 	if (r < 0)
-		return failed(e, r, NULL, "creating the user namespace for the new map");
+		return sm_error_failed_hint(e, r, NULL,
+					    "creating the user namespace for the new map");
 	struct mount_attr attr = {
-		.attr_set = MOUNT_ATTR_IDMAP | attr_bits(p->flags),
-		.attr_clr = attr_bits(ALL_FLAGS & ~p->flags),
+		.attr_set = MOUNT_ATTR_IDMAP | sm_mount_attr_bits(p->flags),
+		.attr_clr = sm_mount_attr_bits(ALL_FLAGS & ~p->flags),
 		.propagation = MS_PRIVATE,
 		.userns_fd = (uint64_t)nsfd,
 	};
@@ -275,20 +246,23 @@ static int swap_kernel(struct sm_live_mount *m, const struct sm_plan *p, struct 
 				   sizeof(attr));
 	if (newfd < 0) {
 		r = sm_negerrno();
-		return failed(e, r,
-			      r == -EPERM ? "a flag of this mount may be locked (a grant of "
-					    "shiftmountd keeps nosuid and nodev)"
-					  : NULL,
-			      "%s: making the mount with the new map", m->entry.target);
+		return sm_error_failed_hint(
+			e, r,
+			r == -EPERM ? "a flag of this mount may be locked (a grant of "
+				      "shiftmountd keeps nosuid and nodev)"
+				    : NULL,
+			"%s: making the mount with the new map", m->entry.target);
 	}
 	if (!still_on_top(m))
-		return failed(e, -EBUSY, NULL, "%s: something was mounted on top meanwhile",
-			      m->entry.target);
+		return sm_error_failed_hint(e, -EBUSY, NULL,
+					    "%s: something was mounted on top meanwhile",
+					    m->entry.target);
 	if (sys_move_mount(newfd, "", m->dst_fd, "",
 			   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH | MOVE_MOUNT_BENEATH) <
 	    0)
-		return failed(e, sm_negerrno(), NULL, "%s: putting the new mount beneath the old",
-			      m->entry.target);
+		return sm_error_failed_hint(e, sm_negerrno(), NULL,
+					    "%s: putting the new mount beneath the old",
+					    m->entry.target);
 	return detach_old(m, e);
 }
 
@@ -297,35 +271,37 @@ static int swap_fuse(struct sm_live_mount *m, const struct sm_idmap *uid,
 {
 	int r = sm_fuse_mount(m->entry.source, m->entry.target, uid, gid, flags, "beneath");
 	if (r == -ENOENT)
-		return failed(e, r, "install shiftfs-fuse, or set SHIFTFS_FUSE",
-			      "%s: starting shiftfs-fuse", m->entry.source);
+		return sm_error_failed_hint(e, r, "install shiftfs-fuse, or set SHIFTFS_FUSE",
+					    "%s: starting shiftfs-fuse", m->entry.source);
 	if (r < 0) {
 		/* Its own message went to stderr; nothing was mounted. */
-		bad(e, r, "%s: shiftfs-fuse could not mount the new map beneath the old",
-		    m->entry.target);
+		sm_error_input(e, r, "%s: shiftfs-fuse could not mount the new map beneath the old",
+			       m->entry.target);
 		e->bad_input = r == -EINVAL;
 		return r;
 	}
 	if (!still_on_top(m))
-		return failed(e, -EBUSY,
-			      "the new instance sits beneath; see 'findmnt DST' before unmounting",
-			      "%s: something was mounted on top meanwhile", m->entry.target);
+		return sm_error_failed_hint(
+			e, -EBUSY,
+			"the new instance sits beneath; see 'findmnt DST' before unmounting",
+			"%s: something was mounted on top meanwhile", m->entry.target);
 	return detach_old(m, e);
 }
 
 int sm_reconfigure(struct sm_live_mount *m, const struct sm_plan *plan, struct sm_error *err)
 {
 	if (plan->backend != m->entry.backend)
-		return bad(err, -EINVAL,
-			   "%s: a %s mount cannot become a %s one; unmount it and "
-			   "bind it again",
-			   m->entry.target, sm_backend_name(m->entry.backend),
-			   sm_backend_name(plan->backend));
+		return sm_error_input(err, -EINVAL,
+				      "%s: a %s mount cannot become a %s one; unmount it and "
+				      "bind it again",
+				      m->entry.target, sm_backend_name(m->entry.backend),
+				      sm_backend_name(plan->backend));
 	if (m->has_submounts && !(plan->flags & SM_MOUNT_RECURSIVE))
-		return bad(err, -EINVAL,
-			   "%s: has mounts below it, which the new mount would not show; give "
-			   "-r (recursive) to keep them",
-			   m->entry.target);
+		return sm_error_input(
+			err, -EINVAL,
+			"%s: has mounts below it, which the new mount would not show; give "
+			"-r (recursive) to keep them",
+			m->entry.target);
 	int r = sm_reconfigure_probe(m->entry.backend, err);
 	if (r < 0)
 		return r;
@@ -343,24 +319,26 @@ int sm_reconfigure_flags(struct sm_live_mount *m, unsigned flags, struct sm_erro
 	if (m->entry.backend == SM_BACKEND_FUSE && (old & SM_MOUNT_RDONLY) &&
 	    !(flags & SM_MOUNT_RDONLY)) {
 		if (!m->entry.maps_known)
-			return failed(err, -ENODATA, NULL, "%s: reading the map it serves",
-				      m->entry.target);
+			return sm_error_failed_hint(err, -ENODATA, NULL,
+						    "%s: reading the map it serves",
+						    m->entry.target);
 		int r = sm_reconfigure_probe(SM_BACKEND_FUSE, err);
 		if (r < 0)
 			return r;
 		return swap_fuse(m, &m->entry.uid, &m->entry.gid, flags, err);
 	}
 	struct mount_attr attr = {
-		.attr_set = attr_bits(flags & ~old),
-		.attr_clr = attr_bits(old & ~flags),
+		.attr_set = sm_mount_attr_bits(flags & ~old),
+		.attr_clr = sm_mount_attr_bits(old & ~flags),
 	};
 	if (sys_mount_setattr(m->dst_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
 		int r = sm_negerrno();
-		return failed(err, r,
-			      r == -EPERM ? "a flag of this mount may be locked (a grant of "
-					    "shiftmountd keeps nosuid and nodev)"
-					  : NULL,
-			      "%s: changing the mount's flags", m->entry.target);
+		return sm_error_failed_hint(
+			err, r,
+			r == -EPERM ? "a flag of this mount may be locked (a grant of "
+				      "shiftmountd keeps nosuid and nodev)"
+				    : NULL,
+			"%s: changing the mount's flags", m->entry.target);
 	}
 	m->entry.flags = (m->entry.flags & ~ALL_FLAGS) | flags;
 	return 0;

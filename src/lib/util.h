@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -106,4 +107,13 @@ int sm_json_add_string(struct json_object *o, const char *key, const char *s);
 /* The same for appending to an array. */
 int sm_json_append(struct json_object *a, struct json_object *v);
 
+/* The MOUNT_ATTR_* bits of the SM_MOUNT_RDONLY/NOSUID/NODEV/NOEXEC flags
+ * (mount.c). */
+uint64_t sm_mount_attr_bits(unsigned flags);
+
+/* sm_error_failed() and then, when `hint` is not NULL, that hint: for the
+ * library's own callers, whose failures mostly come with one.  -code. */
+struct sm_error;
+__attribute__((format(printf, 4, 5))) int
+sm_error_failed_hint(struct sm_error *e, int code, const char *hint, const char *fmt, ...);
 #endif
