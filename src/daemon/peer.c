@@ -20,8 +20,6 @@
 #include "missing-syscall.h"
 #include "util.h"
 
-#define CAP_SYS_ADMIN_BIT 21
-
 static int fail(struct peer *p, int r, struct sm_error *err, const char *msg)
 {
 	peer_release(p);
@@ -31,40 +29,6 @@ static int fail(struct peer *p, int r, struct sm_error *err, const char *msg)
 int peer_alive(const struct peer *p)
 {
 	return sys_pidfd_send_signal(p->pidfd, 0, NULL, 0) == 0;
-}
-
-static int same_inode(int a, int b)
-{
-	struct stat sa, sb;
-	if (fstat(a, &sa) < 0 || fstat(b, &sb) < 0)
-		return 0;
-	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-static int read_cap_sys_admin(int procfd)
-{
-	_cleanup_free_ char *status = NULL;
-	int r = sm_read_file_at(procfd, "status", 64 * 1024, &status, NULL);
-	if (r < 0)
-		return r;
-	const char *l = strstr(status, "\nCapEff:");
-	unsigned long long caps;
-	if (!l || sscanf(l + 8, "%llx", &caps) != 1)
-		return -EIO;
-	return !!(caps & (1ULL << CAP_SYS_ADMIN_BIT));
-}
-
-static int read_map(int procfd, const char *file, struct sm_idmap *ret)
-{
-	_cleanup_free_ char *text = NULL;
-	int r = sm_read_file_at(procfd, file, 64 * 1024, &text, NULL);
-	if (r < 0)
-		return r;
-	if (!*text) {
-		sm_idmap_init(ret);
-		return 0;
-	}
-	return sm_idmap_parse_proc(text, ret, NULL);
 }
 
 /* Which quota a connection counts against: the uid of a peer in the
@@ -78,7 +42,7 @@ static int read_map(int procfd, const char *file, struct sm_idmap *ret)
  * to the initial one. */
 static int principal(struct peer *p)
 {
-	if (p->userns_initial) {
+	if (p->facts.userns_initial) {
 		p->principal = p->uid;
 		return 0;
 	}
@@ -150,35 +114,19 @@ int peer_identify(int sock, struct peer *p, struct sm_error *err)
 		return fail(p, sm_negerrno(), err, "fstat user namespace");
 	p->userns_ino = st.st_ino;
 
-	r = sm_userns_is_initial(p->userns_fd);
+	/* The maps and capabilities must be those of the namespace the pidfd
+	 * gave: a process may unshare a new one meanwhile (sm_caller_read
+	 * checks), and a process that exited must not be described by
+	 * whatever took its pid. */
+	r = sm_caller_read(p->procfd, p->userns_fd, p->mntns_fd, &p->facts);
+	if (r == 0 && !peer_alive(p))
+		r = -ESRCH;
+	if (r == -ESRCH)
+		return fail(p, r, err, "the caller exited");
+	if (r == -EAGAIN)
+		return fail(p, r, err, "the caller changed its user namespace");
 	if (r < 0)
-		return fail(p, r, err, "checking the caller's user namespace");
-	p->userns_initial = r;
-
-	/* The maps and capabilities below must be those of the namespace
-	 * the pidfd gave: a process may unshare a new one meanwhile. */
-	_cleanup_close_ int nsfile = openat(p->procfd, "ns/user", O_RDONLY | O_CLOEXEC);
-	if (nsfile < 0)
-		return fail(p, -ESRCH, err, "the caller exited");
-
-	r = read_cap_sys_admin(p->procfd);
-	if (r < 0)
-		return fail(p, r == -ESRCH ? r : -ESRCH, err, "reading the caller's status");
-	p->cap_sys_admin = r;
-	r = read_map(p->procfd, "uid_map", &p->uid_map);
-	if (r >= 0)
-		r = read_map(p->procfd, "gid_map", &p->gid_map);
-	if (r < 0)
-		return fail(p, r, err, "reading the caller's id maps");
-
-	_cleanup_close_ int owner = ioctl(p->mntns_fd, NS_GET_USERNS);
-	p->mntns_owned = owner >= 0 && same_inode(owner, p->userns_fd);
-
-	_cleanup_close_ int nsfile2 = openat(p->procfd, "ns/user", O_RDONLY | O_CLOEXEC);
-	if (nsfile2 < 0 || !peer_alive(p))
-		return fail(p, -ESRCH, err, "the caller exited");
-	if (!same_inode(nsfile, p->userns_fd) || !same_inode(nsfile2, p->userns_fd))
-		return fail(p, -EAGAIN, err, "the caller changed its user namespace");
+		return fail(p, r, err, "reading the caller's /proc entry");
 	r = principal(p);
 	if (r < 0)
 		return fail(p, r, err, "the caller's top-level user namespace");

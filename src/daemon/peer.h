@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "shiftmount.h"
+#include "caller.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
@@ -31,8 +32,7 @@ struct peer {
 	int userns_fd; /* its user namespace */
 	int mntns_fd;  /* its mount namespace */
 	uint64_t userns_ino;
-	int userns_initial, cap_sys_admin, mntns_owned;
-	struct sm_idmap uid_map, gid_map;
+	struct sm_caller facts; /* what the policy learns about it */
 	/* Which quota its connections count against (peer_principal()). */
 	uint64_t principal;
 };

@@ -380,11 +380,11 @@ static int decide_caller(struct mount_call *c)
 		return r;
 	}
 	c->in = (struct sm_policy_input){
-		.userns_initial = c->p->userns_initial,
-		.cap_sys_admin = c->p->cap_sys_admin,
-		.mntns_owned = c->p->mntns_owned,
-		.uid_map = &c->p->uid_map,
-		.gid_map = &c->p->gid_map,
+		.userns_initial = c->p->facts.userns_initial,
+		.cap_sys_admin = c->p->facts.cap_sys_admin,
+		.mntns_owned = c->p->facts.mntns_owned,
+		.uid_map = &c->p->facts.uid_map,
+		.gid_map = &c->p->facts.gid_map,
 		.by_name = c->req.fd < 0,
 		.subuid = &c->subuid,
 		.subgid = &c->subgid,

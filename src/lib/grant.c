@@ -2,12 +2,10 @@
 /*
  * A tenant's grant planned again (see include/shiftmount/grant.h).
  *
- * The tenant is read the way shiftmountd reads a peer (src/daemon/peer.c):
- * its user namespace, CAP_SYS_ADMIN there, its maps and whether its mount
- * namespace is its own -- here from /proc/PID chosen by the admin, who is
- * trusted, so no pidfd dance.  (Once the daemon's restructuring has landed,
- * the daemon's peer inspection and this one should become one library
- * function.)
+ * The tenant is read as shiftmountd reads a peer, by the same call
+ * (caller.h): its user namespace, CAP_SYS_ADMIN there, its maps and whether
+ * its mount namespace is its own -- here from /proc/PID chosen by the admin,
+ * who is trusted, so no pidfd dance.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,39 +20,8 @@
 #include "shiftmount/policy.h"
 #include "shiftmount/subid.h"
 #include "shiftmount/userns.h"
+#include "caller.h"
 #include "util.h"
-
-#define CAP_SYS_ADMIN_BIT 21
-
-static int same_inode(int a, int b)
-{
-	struct stat sa, sb;
-	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
-static int read_cap_sys_admin(int procfd)
-{
-	_cleanup_free_ char *status = NULL;
-	int r = sm_read_file_at(procfd, "status", 64 * 1024, &status, NULL);
-	if (r < 0)
-		return r;
-	const char *l = strstr(status, "\nCapEff:");
-	unsigned long long caps;
-	if (!l || sscanf(l + 8, "%llx", &caps) != 1)
-		return -EIO;
-	return !!(caps & (1ULL << CAP_SYS_ADMIN_BIT));
-}
-
-static int read_map(int procfd, const char *file, struct sm_idmap *ret)
-{
-	_cleanup_free_ char *text = NULL;
-	int r = sm_read_file_at(procfd, file, 64 * 1024, &text, NULL);
-	if (r < 0)
-		return r;
-	sm_idmap_init(ret);
-	return *text ? sm_idmap_parse_proc(text, ret, NULL) : 0;
-}
 
 int sm_tenant_read(pid_t pid, struct sm_tenant *ret, struct sm_error *err)
 {
@@ -68,22 +35,20 @@ int sm_tenant_read(pid_t pid, struct sm_tenant *ret, struct sm_error *err)
 	if (userns < 0 || mntns < 0)
 		return sm_error_failed(err, errno, "--grant: %d: its namespaces", (int)pid);
 	_cleanup_free_ struct sm_tenant *t = calloc(1, sizeof(*t));
-	if (!t)
+	_cleanup_free_ struct sm_caller *c = malloc(sizeof(*c));
+	if (!t || !c)
 		return sm_error_failed(err, ENOMEM, "--grant");
 	t->pid = pid;
-	int r = sm_userns_is_initial(userns);
+	int r = sm_caller_read(procfd, userns, mntns, c);
+	if (r == -EAGAIN)
+		return sm_error_failed(err, r, "--grant: %d changed its user namespace", (int)pid);
 	if (r < 0)
-		return sm_error_failed(err, r, "--grant: %d: its user namespace", (int)pid);
-	t->userns_initial = r;
-	r = read_cap_sys_admin(procfd);
-	if (r < 0)
-		return sm_error_failed(err, r, "--grant: %d: its capabilities", (int)pid);
-	t->cap_sys_admin = r;
-	if ((r = read_map(procfd, "uid_map", &t->uid_map)) < 0 ||
-	    (r = read_map(procfd, "gid_map", &t->gid_map)) < 0)
-		return sm_error_failed(err, r, "--grant: %d: its id maps", (int)pid);
-	_cleanup_close_ int owner = ioctl(mntns, NS_GET_USERNS);
-	t->mntns_owned = owner >= 0 && same_inode(owner, userns);
+		return sm_error_failed(err, r, "--grant: %d: reading its /proc entry", (int)pid);
+	t->userns_initial = c->userns_initial;
+	t->cap_sys_admin = c->cap_sys_admin;
+	t->mntns_owned = c->mntns_owned;
+	t->uid_map = c->uid_map;
+	t->gid_map = c->gid_map;
 	t->mntns_fd = TAKE_FD(mntns);
 	*ret = *t;
 	return 0;
