@@ -14,14 +14,12 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "plan-options.h"
 #include "util.h"
 
 struct bind_args {
 	const char *src, *dst;
-	int shift; /* --shift given */
-	int have_map;
-	struct sm_idmap map_uid, map_gid;
-	struct sm_plan_request req; /* what the options say; SRC's fd joins later */
+	struct plan_options plan; /* --shift, --origin*, --range, --map */
 };
 
 static void help(void)
@@ -55,96 +53,40 @@ static void help(void)
 static int parse_args(int argc, char **argv, struct bind_args *a)
 {
 	enum {
-		OPT_SHIFT = 0x100,
-		OPT_ORIGIN,
-		OPT_ORIGIN_UID,
-		OPT_ORIGIN_GID,
-		OPT_ORIGIN_NS,
-		OPT_RANGE,
-		OPT_MAP,
-		OPT_BACKEND,
+		OPT_BACKEND = OPT_PLAN_END,
 	};
 	static const struct option longopts[] = {
-		{"shift", optional_argument, NULL, OPT_SHIFT},
-		{"origin", required_argument, NULL, OPT_ORIGIN},
-		{"origin-uid", required_argument, NULL, OPT_ORIGIN_UID},
-		{"origin-gid", required_argument, NULL, OPT_ORIGIN_GID},
-		{"origin-ns", required_argument, NULL, OPT_ORIGIN_NS},
-		{"range", required_argument, NULL, OPT_RANGE},
-		{"map", required_argument, NULL, OPT_MAP},
+		PLAN_LONG_OPTIONS,
 		{"recursive", no_argument, NULL, 'r'},
 		{"backend", required_argument, NULL, OPT_BACKEND},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct sm_error err;
 	const char *bad;
-	uint32_t v;
 	int c;
 
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":rvho:", longopts, NULL)) != -1) {
+		int r = plan_option(&a->plan, c, optarg);
+		if (r >= 0) {
+			if (r)
+				return r;
+			continue;
+		}
 		switch (c) {
-		case OPT_SHIFT:
-			if (a->shift)
-				return usage_error("--shift: given twice");
-			a->shift = 1;
-			a->req.target = optarg;
-			if (optarg && !*optarg)
-				return usage_error("--shift: \"\": TARGET must be a PID or a "
-						   "user-namespace file");
-			break;
-		case OPT_ORIGIN:
-			if (parse_id_option("--origin", optarg, &v))
-				return EXIT_USAGE;
-			a->req.origin_uid = a->req.origin_gid = v;
-			a->req.have_origin_uid = a->req.have_origin_gid = 1;
-			a->req.names.origin_uid = a->req.names.origin_gid = "--origin";
-			break;
-		case OPT_ORIGIN_UID:
-			if (parse_id_option("--origin-uid", optarg, &a->req.origin_uid))
-				return EXIT_USAGE;
-			a->req.have_origin_uid = 1;
-			a->req.names.origin_uid = "--origin-uid";
-			break;
-		case OPT_ORIGIN_GID:
-			if (parse_id_option("--origin-gid", optarg, &a->req.origin_gid))
-				return EXIT_USAGE;
-			a->req.have_origin_gid = 1;
-			a->req.names.origin_gid = "--origin-gid";
-			break;
-		case OPT_ORIGIN_NS:
-			a->req.origin_ns = optarg;
-			break;
-		case OPT_RANGE:
-			/* RANGE counts ids, so 4294967295 (all of them) is allowed. */
-			if (!strcmp(optarg, "4294967295"))
-				v = 0;
-			else if (sm_parse_id(optarg, &v) < 0 || v == 0)
-				return usage_error("--range: \"%s\": must be a number from 1 to "
-						   "4294967295",
-						   optarg);
-			a->req.range = v ? v : UINT32_MAX;
-			a->req.have_range = 1;
-			break;
-		case OPT_MAP:
-			if (sm_idmap_parse_spec(optarg, &a->map_uid, &a->map_gid, &err) < 0)
-				return map_error("--map", &err);
-			a->have_map = 1;
-			break;
 		case 'r':
-			a->req.flags |= SM_MOUNT_RECURSIVE;
+			a->plan.req.flags |= SM_MOUNT_RECURSIVE;
 			break;
 		case 'o':
-			if (sm_mount_parse_options(optarg, &a->req.flags, &bad) < 0)
+			if (sm_mount_parse_options(optarg, &a->plan.req.flags, &bad) < 0)
 				return usage_error("-o: \"%s\": unknown option (ro, rw, nosuid, "
 						   "suid, nodev, dev, noexec, exec)",
 						   bad);
 			break;
 		case OPT_BACKEND:
-			if (sm_backend_parse(optarg, &a->req.backend) < 0)
+			if (sm_backend_parse(optarg, &a->plan.req.backend) < 0)
 				return usage_error(
 					"--backend: \"%s\": must be auto, kernel or fuse", optarg);
 			break;
@@ -168,27 +110,15 @@ static int parse_args(int argc, char **argv, struct bind_args *a)
 		}
 	}
 
-	const struct sm_plan_request *q = &a->req;
-	if (a->have_map &&
-	    (a->shift || q->have_origin_uid || q->have_origin_gid || q->origin_ns || q->have_range))
-		return usage_error("--map: cannot be combined with %s (a map says it all)",
-				   a->shift	   ? "--shift"
-				   : q->origin_ns  ? "--origin-ns"
-				   : q->have_range ? "--range"
-						   : "--origin");
-	if (q->origin_ns && (q->have_origin_uid || q->have_origin_gid))
-		return usage_error("--origin-ns: cannot be combined with --origin, --origin-uid "
-				   "or --origin-gid");
-	if (a->have_map && (a->map_uid.n == 0 || a->map_gid.n == 0))
-		return usage_error("--map: no %s extent; add %s: or b: entries",
-				   a->map_uid.n == 0 ? "uid" : "gid",
-				   a->map_uid.n == 0 ? "u" : "g");
+	int r = plan_options_check(&a->plan);
+	if (r)
+		return r;
 
 	int nargs = argc - optind;
 	/* The thread's spelling, "--shift /proc/PID/ns/user SRC DST": a bare
 	 * --shift followed by three operands takes the first as TARGET. */
-	if (a->shift && !a->req.target && nargs == 3)
-		a->req.target = argv[optind++], nargs--;
+	if (a->plan.shift && !a->plan.req.target && nargs == 3)
+		a->plan.req.target = argv[optind++], nargs--;
 	if (nargs < 2)
 		return usage_error("%s; usage: shiftmount bind [OPTIONS] SRC DST",
 				   nargs == 0 ? "SRC and DST missing" : "DST missing");
@@ -229,9 +159,7 @@ int verb_bind(int argc, char **argv)
 	_cleanup_free_ struct bind_args *a = calloc(1, sizeof(*a));
 	if (!a)
 		return op_error(-ENOMEM, NULL, "bind");
-	sm_idmap_init(&a->map_uid);
-	sm_idmap_init(&a->map_gid);
-	sm_plan_request_init(&a->req);
+	plan_options_init(&a->plan);
 
 	int r = parse_args(argc, argv, a);
 	if (r < 0)
@@ -246,15 +174,12 @@ int verb_bind(int argc, char **argv)
 	/* Without --map the target is TARGET, or the caller's own namespace
 	 * (the thread's "mount --bind --shift SRC DST" in a container); in the
 	 * initial one that is a usage error. */
-	a->req.src_fd = srcfd;
-	a->req.src = a->src;
-	if (a->have_map) {
-		a->req.map_uid = &a->map_uid;
-		a->req.map_gid = &a->map_gid;
-	}
+	a->plan.req.src_fd = srcfd;
+	a->plan.req.src = a->src;
+	plan_options_finish(&a->plan);
 	_cleanup_free_ struct sm_plan *plan = NULL;
 	struct sm_error err;
-	if (sm_plan(&a->req, &plan, &err) < 0)
+	if (sm_plan(&a->plan.req, &plan, &err) < 0)
 		return report_error(&err);
 	verbose_plan(plan);
 

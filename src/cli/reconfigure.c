@@ -12,16 +12,16 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "plan-options.h"
 #include "util.h"
 
 struct reconf_args {
 	const char *dst;
 	pid_t grant;		     /* --grant PID: the policy's map for this tenant */
 	const char *subuid, *subgid; /* --subuid, --subgid: the host's tables */
-	int shift, have_map, have_flags;
-	unsigned set, clear; /* -o: SM_MOUNT_* bits turned on, off */
-	struct sm_idmap map_uid, map_gid;
-	struct sm_plan_request req;
+	int have_flags;
+	unsigned set, clear;	  /* -o: SM_MOUNT_* bits turned on, off */
+	struct plan_options plan; /* --shift, --origin*, --range, --map */
 };
 
 static void help(void)
@@ -85,33 +85,18 @@ static int parse_flags(const char *opts, struct reconf_args *a)
 /* Any option of the map given: a new mount; else only the flags change. */
 static int new_map(const struct reconf_args *a)
 {
-	const struct sm_plan_request *q = &a->req;
-	return a->have_map || a->shift || q->have_origin_uid || q->have_origin_gid ||
-	       q->origin_ns || q->have_range;
+	return plan_options_any(&a->plan);
 }
 
 static int parse_args(int argc, char **argv, struct reconf_args *a)
 {
 	enum {
-		OPT_SHIFT = 0x100,
-		OPT_ORIGIN,
-		OPT_ORIGIN_UID,
-		OPT_ORIGIN_GID,
-		OPT_ORIGIN_NS,
-		OPT_RANGE,
-		OPT_MAP,
-		OPT_GRANT,
+		OPT_GRANT = OPT_PLAN_END,
 		OPT_SUBUID,
 		OPT_SUBGID,
 	};
 	static const struct option longopts[] = {
-		{"shift", optional_argument, NULL, OPT_SHIFT},
-		{"origin", required_argument, NULL, OPT_ORIGIN},
-		{"origin-uid", required_argument, NULL, OPT_ORIGIN_UID},
-		{"origin-gid", required_argument, NULL, OPT_ORIGIN_GID},
-		{"origin-ns", required_argument, NULL, OPT_ORIGIN_NS},
-		{"range", required_argument, NULL, OPT_RANGE},
-		{"map", required_argument, NULL, OPT_MAP},
+		PLAN_LONG_OPTIONS,
 		{"grant", required_argument, NULL, OPT_GRANT},
 		{"subuid", required_argument, NULL, OPT_SUBUID},
 		{"subgid", required_argument, NULL, OPT_SUBGID},
@@ -120,59 +105,20 @@ static int parse_args(int argc, char **argv, struct reconf_args *a)
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct sm_plan_request *q = &a->req;
-	struct sm_error err;
+	struct sm_plan_request *q = &a->plan.req;
 	uint32_t v;
 	int c, r;
 
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":rvho:", longopts, NULL)) != -1) {
+		r = plan_option(&a->plan, c, optarg);
+		if (r >= 0) {
+			if (r)
+				return r;
+			continue;
+		}
 		switch (c) {
-		case OPT_SHIFT:
-			if (a->shift)
-				return usage_error("--shift: given twice");
-			a->shift = 1;
-			q->target = optarg;
-			if (optarg && !*optarg)
-				return usage_error("--shift: \"\": TARGET must be a PID or a "
-						   "user-namespace file");
-			break;
-		case OPT_ORIGIN:
-			if (parse_id_option("--origin", optarg, &v))
-				return EXIT_USAGE;
-			q->origin_uid = q->origin_gid = v;
-			q->have_origin_uid = q->have_origin_gid = 1;
-			q->names.origin_uid = q->names.origin_gid = "--origin";
-			break;
-		case OPT_ORIGIN_UID:
-			if (parse_id_option("--origin-uid", optarg, &q->origin_uid))
-				return EXIT_USAGE;
-			q->have_origin_uid = 1;
-			break;
-		case OPT_ORIGIN_GID:
-			if (parse_id_option("--origin-gid", optarg, &q->origin_gid))
-				return EXIT_USAGE;
-			q->have_origin_gid = 1;
-			break;
-		case OPT_ORIGIN_NS:
-			q->origin_ns = optarg;
-			break;
-		case OPT_RANGE:
-			if (!strcmp(optarg, "4294967295"))
-				v = 0;
-			else if (sm_parse_id(optarg, &v) < 0 || v == 0)
-				return usage_error("--range: \"%s\": must be a number from 1 to "
-						   "4294967295",
-						   optarg);
-			q->range = v ? v : UINT32_MAX;
-			q->have_range = 1;
-			break;
-		case OPT_MAP:
-			if (sm_idmap_parse_spec(optarg, &a->map_uid, &a->map_gid, &err) < 0)
-				return map_error("--map", &err);
-			a->have_map = 1;
-			break;
 		case OPT_GRANT:
 			if (sm_parse_id(optarg, &v) < 0 || v == 0 || v > INT32_MAX)
 				return usage_error("--grant: \"%s\": must be a PID", optarg);
@@ -209,26 +155,14 @@ static int parse_args(int argc, char **argv, struct reconf_args *a)
 					   argv[optind - 1]);
 		}
 	}
-	if (a->have_map &&
-	    (a->shift || q->have_origin_uid || q->have_origin_gid || q->origin_ns || q->have_range))
-		return usage_error("--map: cannot be combined with %s (a map says it all)",
-				   a->shift	   ? "--shift"
-				   : q->origin_ns  ? "--origin-ns"
-				   : q->have_range ? "--range"
-						   : "--origin");
+	if ((r = plan_options_check(&a->plan)))
+		return r;
 	if (a->grant && new_map(a))
 		return usage_error(
 			"--grant: cannot be combined with --shift, --origin*, --range or "
 			"--map (the policy gives the map)");
 	if ((a->subuid || a->subgid) && !a->grant)
 		return usage_error("--subuid, --subgid: only with --grant");
-	if (q->origin_ns && (q->have_origin_uid || q->have_origin_gid))
-		return usage_error("--origin-ns: cannot be combined with --origin, --origin-uid "
-				   "or --origin-gid");
-	if (a->have_map && (a->map_uid.n == 0 || a->map_gid.n == 0))
-		return usage_error("--map: no %s extent; add %s: or b: entries",
-				   a->map_uid.n == 0 ? "uid" : "gid",
-				   a->map_uid.n == 0 ? "u" : "g");
 	int nargs = argc - optind;
 	if (nargs < 1)
 		return usage_error("DST missing; usage: shiftmount reconfigure [OPTIONS] DST");
@@ -277,8 +211,8 @@ static int reconfigure_grant(const struct reconf_args *a)
 		goto out;
 	}
 	unsigned flags = (m->entry.flags & ~a->clear) | a->set;
-	if (sm_grant_replan(m, &t, &su, &sg, (a->req.flags & SM_MOUNT_RECURSIVE) | flags, &plan,
-			    &err) < 0 ||
+	if (sm_grant_replan(m, &t, &su, &sg, (a->plan.req.flags & SM_MOUNT_RECURSIVE) | flags,
+			    &plan, &err) < 0 ||
 	    sm_reconfigure(m, plan, &err) < 0) {
 		rc = report_error(&err);
 		goto out;
@@ -297,9 +231,7 @@ int verb_reconfigure(int argc, char **argv)
 	_cleanup_free_ struct reconf_args *a = calloc(1, sizeof(*a));
 	if (!a)
 		return op_error(-ENOMEM, NULL, "reconfigure");
-	sm_idmap_init(&a->map_uid);
-	sm_idmap_init(&a->map_gid);
-	sm_plan_request_init(&a->req);
+	plan_options_init(&a->plan);
 	int r = parse_args(argc, argv, a);
 	if (r < 0)
 		return EXIT_OK; /* --help */
@@ -326,16 +258,13 @@ int verb_reconfigure(int argc, char **argv)
 
 	/* The plan sees the mount's own tree as SRC (its mark, its owner on
 	 * disk) and keeps the mount's backend. */
-	a->req.src_fd = m->src_fd;
-	a->req.src = m->entry.source;
-	a->req.backend = m->entry.backend;
-	a->req.flags = (a->req.flags & SM_MOUNT_RECURSIVE) | flags;
-	if (a->have_map) {
-		a->req.map_uid = &a->map_uid;
-		a->req.map_gid = &a->map_gid;
-	}
+	a->plan.req.src_fd = m->src_fd;
+	a->plan.req.src = m->entry.source;
+	a->plan.req.backend = m->entry.backend;
+	a->plan.req.flags = (a->plan.req.flags & SM_MOUNT_RECURSIVE) | flags;
+	plan_options_finish(&a->plan);
 	_cleanup_free_ struct sm_plan *plan = NULL;
-	if (sm_plan(&a->req, &plan, &err) < 0)
+	if (sm_plan(&a->plan.req, &plan, &err) < 0)
 		return report_error(&err);
 	if (cli_verbose) {
 		char buf[SM_IDMAP_MAX_EXTENTS * 40];
