@@ -51,8 +51,10 @@ for b in "${backends[@]}"; do
 	umount "$dst" 2>/dev/null || umount -l "$dst"
 done
 
-# The filesystem itself is consistent.
-umount "$fs"
+# The filesystem itself is consistent.  A shiftfs-fuse server lets go of
+# its fds on the image as it exits, a moment after its mount went: until
+# then the image is busy, and e2fsck would read a mounted filesystem.
+wait_for "the ext4 image to unmount" 30 umount "$fs"
 out=$(e2fsck -fn "$img" 2>&1)
 rc=$?
 is "e2fsck finds the image clean" "$rc" 0
