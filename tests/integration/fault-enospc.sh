@@ -53,8 +53,14 @@ done
 
 # The filesystem itself is consistent.  A shiftfs-fuse server lets go of
 # its fds on the image as it exits, a moment after its mount went: until
-# then the image is busy, and e2fsck would read a mounted filesystem.
+# then the image is busy.  And the filesystem lives on after the umount
+# while anything still holds it (a mount detached lazily, a process on its
+# way out): e2fsck must wait until the kernel has let it go, which
+# /proc/fs/ext4/DEV says, or it reads a filesystem still in use.
+dev=$(findmnt -no SOURCE "$fs")
+dev=${dev#/dev/}
 wait_for "the ext4 image to unmount" 30 umount "$fs"
+wait_for "the kernel to let go of the filesystem on $dev" 30 test ! -e "/proc/fs/ext4/$dev"
 out=$(e2fsck -fn "$img" 2>&1)
 rc=$?
 is "e2fsck finds the image clean" "$rc" 0
