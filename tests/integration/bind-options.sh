@@ -2,13 +2,7 @@
 # shiftmount bind's options on tmpfs: -r, -o, the ways to name TARGET,
 # --origin-uid/-gid, --origin-ns, --range, --map, the config file, and
 # shiftmount show / show --json on what was made.
-if [ -z "${SM_PRIVATE_NS:-}" ]; then
-	SM_PRIVATE_NS=1 exec unshare -m --propagation private "$0" "$@"
-fi
-# The namespace came with copies of other tests' mounts under /tmp; they
-# vanish whenever their owners remove the directories, so drop them now.
-awk '$5 ~ "^/tmp/" { print $5 }' /proc/self/mountinfo | sort -r |
-	while read -r m; do umount -l "$m" 2>/dev/null; done
+. "$SM_SRC/tests/lib/private-ns.sh"
 . "$SM_SRC/tests/lib/lib.sh"
 chmod 755 "$SM_TMP"
 

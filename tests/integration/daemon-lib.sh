@@ -19,12 +19,7 @@
 # mounts under /tmp, and those vanish from it whenever their owners remove
 # the directories (a suite running beside this one): drop them first, or a
 # "nothing mounted" check sees them go.
-if [ -z "${SM_DAEMON_PRIVATE_NS:-}" ] && command -v unshare >/dev/null; then
-	export SM_DAEMON_PRIVATE_NS=1
-	exec unshare -m --propagation private -- "$0" "$@"
-fi
-awk '$5 ~ "^/tmp/" { print $5 }' /proc/self/mountinfo | sort -r |
-	while read -r m; do umount -l "$m" 2>/dev/null; done
+. "$SM_SRC/tests/lib/private-ns.sh"
 . "$SM_SRC/tests/lib/lib.sh"
 
 daemon_prepare() { # [SIZE_MB]

@@ -14,12 +14,7 @@
 #       the other, never the disk's (unshifted) owner, never ENOENT.
 #   mount_state DST      map, flags and mount id of the mount at DST
 
-# Runs in a private mount namespace, as bind-fs.sh.
-if [ -z "${SM_PRIVATE_NS:-}" ]; then
-	SM_PRIVATE_NS=1 exec unshare -m --propagation private "$0" "$@"
-fi
-awk '$5 ~ "^/tmp/" { print $5 }' /proc/self/mountinfo | sort -r |
-	while read -r m; do umount -l "$m" 2>/dev/null; done
+. "$SM_SRC/tests/lib/private-ns.sh"
 . "$SM_SRC/tests/lib/lib.sh"
 chmod 755 "$SM_TMP" # container processes must reach the mounts
 
