@@ -99,14 +99,7 @@ static int parse_args(int argc, char **argv, struct bind_args *a)
 		case ':':
 			return usage_error("%s: needs an argument", argv[optind - 1]);
 		default:
-			/* optopt names an unknown short option inside a cluster
-			 * ("-rz"); for a long one argv has it whole. */
-			if (optopt > 0 && optopt < 0x100)
-				return usage_error("\"-%c\": unknown option; see shiftmount bind "
-						   "--help",
-						   optopt);
-			return usage_error("\"%s\": unknown option; see shiftmount bind --help",
-					   argv[optind - 1]);
+			return unknown_option("bind", argv);
 		}
 	}
 

@@ -48,6 +48,10 @@ int map_error(const char *option, const struct sm_error *err);
  * EXIT_FAILED. */
 int report_error(const struct sm_error *e);
 
+/* getopt_long's answer '?' for `shiftmount VERB`: the option named, as
+ * `"-z": unknown option; see shiftmount VERB --help`; EXIT_USAGE. */
+int unknown_option(const char *verb, char **argv);
+
 /* An id option's value (--origin N, --range N, ...): 0 and *ret set, or the
  * contract's message `OPT: "S": must be a number from 0 to 4294967294` and
  * EXIT_USAGE. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* shiftmount: the command-line front end.  Dispatches to one verb a file. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -68,6 +69,17 @@ int report_error(const struct sm_error *e)
 	if (e->hint[0])
 		fprintf(stderr, "  hint: %s\n", e->hint);
 	return e->bad_input ? EXIT_USAGE : EXIT_FAILED;
+}
+
+int unknown_option(const char *verb, char **argv)
+{
+	/* optopt names an unknown short option inside a cluster ("-rz"); for
+	 * a long one argv has it whole. */
+	if (optopt > 0 && optopt < 0x100)
+		return usage_error("\"-%c\": unknown option; see shiftmount %s --help", optopt,
+				   verb);
+	return usage_error("\"%s\": unknown option; see shiftmount %s --help", argv[optind - 1],
+			   verb);
 }
 
 int parse_id_option(const char *opt, const char *s, uint32_t *ret)

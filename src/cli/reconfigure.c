@@ -146,13 +146,7 @@ static int parse_args(int argc, char **argv, struct reconf_args *a)
 		case ':':
 			return usage_error("%s: needs an argument", argv[optind - 1]);
 		default:
-			if (optopt > 0 && optopt < 0x100)
-				return usage_error("\"-%c\": unknown option; see shiftmount "
-						   "reconfigure --help",
-						   optopt);
-			return usage_error("\"%s\": unknown option; see shiftmount reconfigure "
-					   "--help",
-					   argv[optind - 1]);
+			return unknown_option("reconfigure", argv);
 		}
 	}
 	if ((r = plan_options_check(&a->plan)))
