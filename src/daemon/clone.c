@@ -46,48 +46,9 @@ static int same_mark(const struct sm_mark *a, const struct sm_mark *b)
 	return 1;
 }
 
-/* One line of a mount table, as the two checks below read it. */
-struct mount_line {
-	int id, parent;
-	char mp[4096]; /* unescaped */
-	int fuse;      /* its filesystem type is fuse or fuse.* */
-};
-
-/* Call `fn` for each mount of the namespace the task is in now, through the
- * procfs opened before any namespace of the caller's was joined.  Stops at
- * the first non-zero return of `fn` and returns it; -EIO for a table that
- * cannot be read or parsed. */
-static int each_mount(int procfd, int (*fn)(const struct mount_line *m, void *userdata),
-		      void *userdata)
-{
-	int fd = openat(procfd, "mountinfo", O_RDONLY | O_CLOEXEC);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
-	if (!f) {
-		safe_close(fd);
-		return -EIO;
-	}
-	_cleanup_free_ struct mount_line *m = malloc(sizeof(*m));
-	char *line = NULL;
-	size_t cap = 0;
-	int r = m ? 0 : -ENOMEM;
-	while (r == 0 && getline(&line, &cap, f) > 0) {
-		if (sscanf(line, "%d %d %*s %*s %4095s", &m->id, &m->parent, m->mp) != 3) {
-			r = -EIO;
-			break;
-		}
-		sm_mountinfo_unescape(m->mp);
-		const char *sep = strstr(line, " - ");
-		m->fuse = sep && !strncmp(sep + 3, "fuse", 4);
-		r = fn(m, userdata);
-	}
-	free(line);
-	fclose(f);
-	return r;
-}
-
 /* One submount of a recursive clone: reachable (not covered), not FUSE,
  * and marked exactly like the top. */
-static int submount_ok(const char *mp, int mnt_id, const struct sm_mark *top)
+static int submount_ok(const char *mp, uint64_t mnt_id, const struct sm_mark *top)
 {
 	struct open_how how = {
 		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY,
@@ -97,8 +58,7 @@ static int submount_ok(const char *mp, int mnt_id, const struct sm_mark *top)
 	struct statx stx;
 	struct statfs sfs;
 	if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 ||
-	    stx.stx_mnt_id != (uint64_t)mnt_id || fstatfs(fd, &sfs) < 0 ||
-	    sfs.f_type == FUSE_SUPER_MAGIC)
+	    stx.stx_mnt_id != mnt_id || fstatfs(fd, &sfs) < 0 || sfs.f_type == FUSE_SUPER_MAGIC)
 		return 0;
 	char buf[SM_MARK_TEXT_MAX + 1];
 	struct sm_mark m;
@@ -115,14 +75,14 @@ struct submounts {
 	size_t len;
 };
 
-static int marked_like_top(const struct mount_line *m, void *userdata)
+static int marked_like_top(const struct sm_mountinfo_line *m, void *userdata)
 {
 	struct submounts *s = userdata;
-	if ((uint64_t)m->id == s->mnt_id)
+	if (m->id == s->mnt_id)
 		return 0;
 	/* A FUSE server may never answer: refuse it untouched. */
-	if (m->fuse || !submount_ok(m->mp, m->id, s->top)) {
-		snprintf(s->what, s->len, "%.200s", m->mp);
+	if (!strncmp(m->fstype, "fuse", 4) || !submount_ok(m->mount_point, m->id, s->top)) {
+		snprintf(s->what, s->len, "%.200s", m->mount_point);
 		return -SUBMOUNT_UNMARKED;
 	}
 	return 0;
@@ -140,16 +100,19 @@ static int check_submounts(int procfd, const struct sm_mark *top, char *what, si
 	if (statx(AT_FDCWD, "/", 0, STATX_MNT_ID, &root) < 0)
 		return -errno;
 	struct submounts s = {.mnt_id = root.stx_mnt_id, .top = top, .what = what, .len = len};
-	return each_mount(procfd, marked_like_top, &s);
+	/* The table of the namespace the task is in now, through the procfs
+	 * opened before any namespace of the caller's was joined. */
+	return sm_mountinfo_each(procfd, "mountinfo", marked_like_top, &s);
 }
 
-static int covers_source(const struct mount_line *m, void *userdata)
+static int covers_source(const struct sm_mountinfo_line *m, void *userdata)
 {
 	struct submounts *s = userdata;
-	if ((uint64_t)m->parent != s->mnt_id || (uint64_t)m->id == s->mnt_id)
+	if (m->parent != s->mnt_id || m->id == s->mnt_id)
 		return 0;
-	if (!strncmp(m->mp, s->src, s->sl) && (m->mp[s->sl] == '/' || m->mp[s->sl] == '\0')) {
-		snprintf(s->what, s->len, "%.200s", m->mp);
+	const char *mp = m->mount_point;
+	if (!strncmp(mp, s->src, s->sl) && (mp[s->sl] == '/' || mp[s->sl] == '\0')) {
+		snprintf(s->what, s->len, "%.200s", mp);
 		return -SUBMOUNT_UNCOVERED;
 	}
 	return 0;
@@ -181,7 +144,7 @@ static int check_no_submounts(int procfd, int src_fd, char *what, size_t len)
 		.what = what,
 		.len = len,
 	};
-	return each_mount(procfd, covers_source, &s);
+	return sm_mountinfo_each(procfd, "mountinfo", covers_source, &s);
 }
 
 static int lock_flags(int procfd, int mntfd, int userns_fd, unsigned flags,

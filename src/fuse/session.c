@@ -78,24 +78,32 @@ static int flushless_fs(int fd)
 	return 0;
 }
 
+/* What the mount table says about the mounts at one path. */
+struct at_path {
+	const char *path;
+	unsigned long long top_fuse; /* the last shiftfs-fuse mount there: on top */
+	int found, covered;	     /* our_mnt_id is there; another sits on it */
+};
+
+static int look_at_path(const struct sm_mountinfo_line *l, void *userdata)
+{
+	struct at_path *a = userdata;
+	if (strcmp(l->mount_point, a->path) != 0)
+		return 0;
+	if (!strcmp(l->fstype, SM_FUSE_FSTYPE))
+		a->top_fuse = l->id;
+	a->found |= l->id == our_mnt_id;
+	a->covered |= l->parent == our_mnt_id; /* stacked on ours */
+	return 0;
+}
+
+/* The id of the shiftfs-fuse mount on top at `path`; 0 when none. */
 static unsigned long long mount_id_at(const char *path)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[8192];
-	unsigned long long id = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long mid;
-		char mp[4096];
-		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ..." -- the last match is on top. */
-		if (sscanf(line, "%llu %*u %*s %*s %4095s", &mid, mp) == 2 && !strcmp(mp, path) &&
-		    strstr(line, " - " SM_FUSE_FSTYPE " "))
-			id = mid;
-	}
-	fclose(f);
-	return id;
+	struct at_path a = {.path = path};
+	return sm_mountinfo_each(AT_FDCWD, "/proc/self/mountinfo", look_at_path, &a) < 0
+		       ? 0
+		       : a.top_fuse;
 }
 
 /* Is the mount on top at `path` our mount, with our connection still up?
@@ -110,22 +118,10 @@ static int ours_on_top(const char *path, int devfd)
 	struct pollfd p = {.fd = devfd, .events = POLLIN};
 	if (poll(&p, 1, 0) < 0 || (p.revents & (POLLERR | POLLNVAL)))
 		return 0;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[8192];
-	int found = 0, covered = 0;
-	if (!f)
+	struct at_path a = {.path = path};
+	if (sm_mountinfo_each(AT_FDCWD, "/proc/self/mountinfo", look_at_path, &a) < 0)
 		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long mid, parent;
-		char mp[4096];
-		if (sscanf(line, "%llu %llu %*s %*s %4095s", &mid, &parent, mp) != 3 ||
-		    strcmp(mp, path) != 0)
-			continue;
-		found |= mid == our_mnt_id;
-		covered |= parent == our_mnt_id; /* stacked on ours */
-	}
-	fclose(f);
-	return found && !covered;
+	return a.found && !a.covered;
 }
 
 static int do_mount(struct sm_fs *fs, const char *src_abs, int devfd)

@@ -275,13 +275,45 @@ void sm_mountinfo_unescape(char *s)
 	*o = '\0';
 }
 
-/* A malloc()ed, unescaped copy of a mountinfo field. */
-static char *unescape(const char *s)
+int sm_mountinfo_each(int dirfd, const char *path, sm_mountinfo_fn fn, void *userdata)
 {
-	char *r = strdup(s);
-	if (r)
-		sm_mountinfo_unescape(r);
-	return r;
+	_cleanup_free_ char *text = NULL;
+	int r = sm_read_file_at(dirfd, path, 16 << 20, &text, NULL);
+	if (r < 0)
+		return r;
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		/* id parent maj:min root point opts [optional...] - type source superopts */
+		char *f[32];
+		int nf = 0, dash = -1, shared = 0;
+		char *s2 = NULL;
+		for (char *t = strtok_r(line, " ", &s2); t && nf < (int)ELEMENTSOF(f);
+		     t = strtok_r(NULL, " ", &s2)) {
+			if (dash < 0 && nf >= 6 && !strcmp(t, "-"))
+				dash = nf;
+			else if (dash < 0 && nf >= 6 && !strncmp(t, "shared:", 7))
+				shared = 1;
+			f[nf++] = t;
+		}
+		struct sm_mountinfo_line l = {.shared = shared};
+		unsigned maj, min;
+		if (dash < 0 || nf < dash + 3 || sscanf(f[0], "%llu", &l.id) != 1 ||
+		    sscanf(f[1], "%llu", &l.parent) != 1 || sscanf(f[2], "%u:%u", &maj, &min) != 2)
+			return -EIO;
+		l.dev = makedev(maj, min);
+		int unescaped[] = {3, 4, 5, dash + 1, dash + 2};
+		for (size_t i = 0; i < ELEMENTSOF(unescaped); i++)
+			sm_mountinfo_unescape(f[unescaped[i]]);
+		l.root = f[3];
+		l.mount_point = f[4];
+		l.options = f[5];
+		l.fstype = f[dash + 1];
+		l.source = f[dash + 2];
+		r = fn(&l, userdata);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 static int has_option(const char *opts, const char *name)
@@ -296,48 +328,30 @@ static int has_option(const char *opts, const char *name)
 	return 0;
 }
 
+static int add_raw(const struct sm_mountinfo_line *line, void *userdata)
+{
+	struct raw_mount *m = raw_list_add(userdata);
+	if (!m)
+		return -ENOMEM;
+	m->id = line->id;
+	m->dev = line->dev;
+	m->idmapped = has_option(line->options, "idmapped");
+	m->flags = (has_option(line->options, "ro") ? SM_MOUNT_RDONLY : 0) |
+		   (has_option(line->options, "nosuid") ? SM_MOUNT_NOSUID : 0) |
+		   (has_option(line->options, "nodev") ? SM_MOUNT_NODEV : 0) |
+		   (has_option(line->options, "noexec") ? SM_MOUNT_NOEXEC : 0);
+	m->root = strdup(line->root);
+	m->point = strdup(line->mount_point);
+	m->fstype = strdup(line->fstype);
+	m->sb_source = strdup(line->source);
+	if (!m->root || !m->point || !m->fstype || !m->sb_source)
+		return -ENOMEM;
+	return 0;
+}
+
 static int read_mountinfo(struct raw_list *l)
 {
-	_cleanup_free_ char *text = NULL;
-	int r = sm_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 16 << 20, &text, NULL);
-	if (r < 0)
-		return r;
-	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		/* id parent maj:min root point opts [optional...] - type source superopts */
-		char *f[16];
-		int nf = 0, dash = -1;
-		char *s2 = NULL;
-		for (char *t = strtok_r(line, " ", &s2); t && nf < 16;
-		     t = strtok_r(NULL, " ", &s2)) {
-			if (dash < 0 && nf >= 6 && !strcmp(t, "-"))
-				dash = nf;
-			f[nf++] = t;
-		}
-		if (dash < 0 || nf < dash + 3)
-			continue;
-		unsigned maj, min;
-		unsigned long long id;
-		if (sscanf(f[0], "%llu", &id) != 1 || sscanf(f[2], "%u:%u", &maj, &min) != 2)
-			continue;
-		struct raw_mount *m = raw_list_add(l);
-		if (!m)
-			return -ENOMEM;
-		m->id = id;
-		m->dev = makedev(maj, min);
-		m->idmapped = has_option(f[5], "idmapped");
-		m->flags = (has_option(f[5], "ro") ? SM_MOUNT_RDONLY : 0) |
-			   (has_option(f[5], "nosuid") ? SM_MOUNT_NOSUID : 0) |
-			   (has_option(f[5], "nodev") ? SM_MOUNT_NODEV : 0) |
-			   (has_option(f[5], "noexec") ? SM_MOUNT_NOEXEC : 0);
-		m->root = unescape(f[3]);
-		m->point = unescape(f[4]);
-		m->fstype = unescape(f[dash + 1]);
-		m->sb_source = unescape(f[dash + 2]);
-		if (!m->root || !m->point || !m->fstype || !m->sb_source)
-			return -ENOMEM;
-	}
-	return 0;
+	return sm_mountinfo_each(AT_FDCWD, "/proc/self/mountinfo", add_raw, l);
 }
 
 /* The directory a bind mount shows: a plain (not shifted) mount of the same

@@ -96,6 +96,23 @@ int sm_read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t 
  * backslash, ...) in place. */
 void sm_mountinfo_unescape(char *s);
 
+/* One line of a mount table (/proc/PID/mountinfo), every text field
+ * unescaped; the strings live until the callback returns. */
+struct sm_mountinfo_line {
+	unsigned long long id, parent;
+	dev_t dev;
+	const char *root, *mount_point, *options, *fstype, *source;
+	int shared; /* in a peer group ("shared:N"): what is mounted on it propagates */
+};
+typedef int (*sm_mountinfo_fn)(const struct sm_mountinfo_line *line, void *userdata);
+
+/* Call `fn` for each mount in the table at (dirfd, path), such as
+ * (AT_FDCWD, "/proc/self/mountinfo") or (a /proc/PID fd, "mountinfo"), in
+ * the table's order (a mount stacked on another comes after it).  Stops at
+ * the first non-zero return of `fn` and returns it; -errno when the table
+ * cannot be read, -EIO for a line that is not one. */
+int sm_mountinfo_each(int dirfd, const char *path, sm_mountinfo_fn fn, void *userdata);
+
 /* json-c's constructors return NULL when out of memory, and
  * json_object_object_add() stores a NULL value as JSON null: this adds `v`
  * to the object `o` only when both were made, else releases `v` and says

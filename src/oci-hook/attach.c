@@ -37,44 +37,41 @@ struct mnt {
 	char target[PATH_MAX];
 };
 
+struct mounts {
+	struct mnt *m;
+	size_t n, cap;
+};
+
+static int add_mount(const struct sm_mountinfo_line *l, void *userdata)
+{
+	struct mounts *t = userdata;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		struct mnt *m = realloc(t->m, cap * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		t->m = m;
+		t->cap = cap;
+	}
+	struct mnt *m = &t->m[t->n++];
+	m->id = (int)l->id;
+	m->parent = (int)l->parent;
+	m->shared = l->shared;
+	snprintf(m->target, sizeof(m->target), "%s", l->mount_point);
+	return 0;
+}
+
 /* The caller's mount table: id, parent id and mount point of each mount. */
 static int read_mounts(struct mnt **ret, size_t *ret_n)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
-	size_t n = 0, cap = 64;
-	struct mnt *m = malloc(cap * sizeof(*m));
-	char *line = NULL;
-	size_t len = 0;
-	int r = 0;
-	while (m && getline(&line, &len, f) > 0) {
-		if (n == cap) {
-			struct mnt *nm = realloc(m, (cap *= 2) * sizeof(*m));
-			if (!nm)
-				break;
-			m = nm;
-		}
-		char target[PATH_MAX];
-		if (sscanf(line, "%d %d %*s %*s %4095s", &m[n].id, &m[n].parent, target) != 3) {
-			r = -EBADMSG;
-			break;
-		}
-		sm_mountinfo_unescape(target);
-		snprintf(m[n].target, sizeof(m[n].target), "%s", target);
-		/* The optional fields come between the options and " - ". */
-		const char *sep = strstr(line, " - "), *sh = strstr(line, " shared:");
-		m[n].shared = sh && sep && sh < sep;
-		n++;
+	struct mounts t = {0};
+	int r = sm_mountinfo_each(AT_FDCWD, "/proc/self/mountinfo", add_mount, &t);
+	if (r < 0) {
+		free(t.m);
+		return r;
 	}
-	free(line);
-	fclose(f);
-	if (!m || r < 0) {
-		free(m);
-		return r < 0 ? r : -ENOMEM;
-	}
-	*ret = m;
-	*ret_n = n;
+	*ret = t.m;
+	*ret_n = t.n;
 	return 0;
 }
 
