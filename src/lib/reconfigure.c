@@ -198,6 +198,10 @@ int sm_reconfigure_probe(enum sm_backend backend, struct sm_error *err)
 	return 0;
 }
 
+/* The hint for EPERM from a change of a mount's flags or map. */
+#define LOCKED_HINT                                                                                \
+	"a flag of this mount may be locked (a grant of shiftmountd keeps nosuid and nodev)"
+
 #define ALL_FLAGS (SM_MOUNT_RDONLY | SM_MOUNT_NOSUID | SM_MOUNT_NODEV | SM_MOUNT_NOEXEC)
 
 /* Is the path DST still led to the live mount?  Something mounted on top
@@ -246,12 +250,9 @@ static int swap_kernel(struct sm_live_mount *m, const struct sm_plan *p, struct 
 				   sizeof(attr));
 	if (newfd < 0) {
 		r = sm_negerrno();
-		return sm_error_failed_hint(
-			e, r,
-			r == -EPERM ? "a flag of this mount may be locked (a grant of "
-				      "shiftmountd keeps nosuid and nodev)"
-				    : NULL,
-			"%s: making the mount with the new map", m->entry.target);
+		return sm_error_failed_hint(e, r, r == -EPERM ? LOCKED_HINT : NULL,
+					    "%s: making the mount with the new map",
+					    m->entry.target);
 	}
 	if (!still_on_top(m))
 		return sm_error_failed_hint(e, -EBUSY, NULL,
@@ -333,12 +334,8 @@ int sm_reconfigure_flags(struct sm_live_mount *m, unsigned flags, struct sm_erro
 	};
 	if (sys_mount_setattr(m->dst_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
 		int r = sm_negerrno();
-		return sm_error_failed_hint(
-			err, r,
-			r == -EPERM ? "a flag of this mount may be locked (a grant of "
-				      "shiftmountd keeps nosuid and nodev)"
-				    : NULL,
-			"%s: changing the mount's flags", m->entry.target);
+		return sm_error_failed_hint(err, r, r == -EPERM ? LOCKED_HINT : NULL,
+					    "%s: changing the mount's flags", m->entry.target);
 	}
 	m->entry.flags = (m->entry.flags & ~ALL_FLAGS) | flags;
 	return 0;
