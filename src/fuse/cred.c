@@ -46,6 +46,19 @@
  * (a request the daemon has read is waited for uninterruptibly), so the
  * task, and its credentials, stay what they were when it asked.  Its fsuid
  * and fsgid in /proc are checked against the request's all the same.
+ *
+ * With FUSE_ALLOW_IDMAP (-o idmap) the kernel sends the caller's ids only
+ * with the requests that make an inode (mknod, mkdir, symlink, create,
+ * tmpfile), mapped through the idmap of the mount it came through; every
+ * other request, link, rename, unlink and rmdir among them, carries uid and
+ * gid (uint32_t)-1, on every mount of ours.  Those are done with the
+ * daemon's rights, after the kernel's own check (default_permissions, made
+ * through the mount's idmap), as a caller without disk ids always was
+ * (cred_enter_or_stay).  A create through an idmapped mount wears the ids it
+ * carries; the task's ids in /proc are then not those, and its groups and
+ * capabilities are of ids we cannot place, so when the filesystem refuses,
+ * the retry is with the daemon's rights on what the kernel checked (never on
+ * an inode it did not: cred_unchecked()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +88,7 @@ struct extent {
 /* The caller as /proc tells it, read once per request, when first needed. */
 struct caller {
 	int loaded, valid;
+	int idmapped; /* a task whose ids are not the request's: an idmapped mount */
 	uint64_t cap_eff;
 	int same_ns; /* in our own user namespace: every id is mapped */
 	size_t ngroups, nuid, ngid;
@@ -91,6 +105,7 @@ static __thread struct {
 	int groups_set;	 /* the caller's groups are on the thread */
 	uint64_t raised; /* CALLER_CAPS now in the effective set */
 	uint64_t fsetid; /* CAP_FSETID, when the request asked to kill suid/sgid */
+	int unchecked;	 /* the call is on an inode the kernel did not check */
 	struct caller *who;
 } cur;
 
@@ -134,6 +149,12 @@ int req_disk_ids(fuse_req_t req, uid_t *ret_uid, gid_t *ret_gid)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	return disk_ids(ctx->uid, ctx->gid, ret_uid, ret_gid);
+}
+
+int req_ids_unknown(fuse_req_t req)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	return sm_fs.allow_idmap && (ctx->uid == (uid_t)-1 || ctx->gid == (gid_t)-1);
 }
 
 /* The thread's effective set; permitted and inheritable stay what they are
@@ -215,6 +236,7 @@ int cred_enter_ids(uid_t huid, gid_t hgid, pid_t pid, int umask_or_neg)
 	cur.pid = pid;
 	cur.groups_set = 0;
 	cur.raised = 0;
+	cur.unchecked = 0;
 	cur.who = NULL;
 	/* An O_TRUNC the kernel says the caller may not keep suid/sgid over. */
 	cur.fsetid = shim_kill_suidgid() ? 1ull << CAP_FSETID : 0;
@@ -320,6 +342,9 @@ static void load_caller(struct caller *c)
 		}
 	}
 	fclose(f);
+	/* Through an idmapped mount of ours the request's ids are the task's
+	 * mapped by that mount's idmap. */
+	c->idmapped = sm_fs.allow_idmap && have_caps && !(ok_uid && ok_gid);
 	ssize_t n = readlinkat(pdir, "ns/user", ns, sizeof(ns) - 1);
 	if (n > 0) {
 		ns[n] = '\0';
@@ -408,6 +433,17 @@ int cred_denied(int err, const struct sm_inode_ref *refs, size_t n)
 		load_caller(c);
 		caps_set_effective(own_effective & ~CALLER_CAPS);
 	}
+	if (!c->valid && c->idmapped && !cur.unchecked) {
+		/* The kernel allowed it through the idmap (the caller's groups
+		 * and capabilities included); the daemon's rights it is. */
+		uint64_t all = own_effective & CALLER_CAPS;
+		if (all & ~cur.raised) {
+			cur.raised = all;
+			caps_set_effective((own_effective & ~(CALLER_CAPS | cur.fsetid)) | all);
+			changed = 1;
+		}
+		goto out;
+	}
 	if (!c->valid)
 		goto out;
 	if (!cur.groups_set && set_caller_groups(c)) {
@@ -428,6 +464,11 @@ int cred_denied(int err, const struct sm_inode_ref *refs, size_t n)
 out:
 	errno = err;
 	return changed;
+}
+
+void cred_unchecked(void)
+{
+	cur.unchecked = 1;
 }
 
 void cred_lower(void)
