@@ -499,13 +499,41 @@ int cred_raise_one(int cap)
  * the chmod are two steps where the kernel's are one under the inode lock. */
 /* Whether the caller of `req` is in group `disk_gid` (its fsgid or one of
  * its supplementary groups, host ids both). */
+/* The fsgid of task `pid` as our namespace sees it; (gid_t)-1 if unknown. */
+static gid_t proc_fsgid(pid_t pid)
+{
+	char path[40], line[256];
+	uint32_t g = (uint32_t)-1;
+
+	if (pid <= 0)
+		return (gid_t)-1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return (gid_t)-1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Gid:", 4)) {
+			if (fs_id_of(line + 4, &g) < 0)
+				g = (uint32_t)-1;
+			break;
+		}
+	fclose(f);
+	return (gid_t)g;
+}
+
 static int caller_in_group(fuse_req_t req, gid_t disk_gid)
 {
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	gid_t g = host_gid(disk_gid), groups[MAX_GROUPS];
 
 	if (g == (gid_t)-1)
 		return 0;
-	if (fuse_req_ctx(req)->gid == g)
+	/* Without ids in the request (FUSE_ALLOW_IDMAP: an O_DIRECT write
+	 * still asks us to kill), the task's own.  Exact through a mount
+	 * without an idmap; through an idmapped one the kernel would compare
+	 * the gid as that mount shows it, which we cannot know. */
+	gid_t caller = req_ids_unknown(req) ? proc_fsgid(ctx->pid) : ctx->gid;
+	if (caller == g)
 		return 1;
 	int n = fuse_req_getgroups(req, MAX_GROUPS, groups);
 	for (int i = 0; i < n && i < MAX_GROUPS; i++)
