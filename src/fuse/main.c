@@ -125,7 +125,7 @@ static void usage(FILE *f)
 		"                      the mount fails without it); off by default, since\n"
 		"                      unlink, rmdir, rename and link then get no caller ids\n"
 		"                      and are done with shiftfs-fuse's rights after the\n"
-		"                      kernel's check; turns nokillpriv on\n"
+		"                      kernel's check; no FUSE_HANDLE_KILLPRIV_V2\n"
 		"  noidmap             the default\n"
 		"  handles=never|auto|always\n"
 		"                      hold the inodes the kernel knows by file handle\n"
