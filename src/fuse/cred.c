@@ -46,6 +46,19 @@
  * (a request the daemon has read is waited for uninterruptibly), so the
  * task, and its credentials, stay what they were when it asked.  Its fsuid
  * and fsgid in /proc are checked against the request's all the same.
+ *
+ * With FUSE_ALLOW_IDMAP (-o idmap) the kernel sends the caller's ids only
+ * with the requests that make an inode (mknod, mkdir, symlink, create,
+ * tmpfile), mapped through the idmap of the mount it came through; every
+ * other request, link, rename, unlink and rmdir among them, carries uid and
+ * gid (uint32_t)-1, on every mount of ours.  Those are done with the
+ * daemon's rights, after the kernel's own check (default_permissions, made
+ * through the mount's idmap), as a caller without disk ids always was
+ * (cred_enter_or_stay).  A create through an idmapped mount wears the ids it
+ * carries; the task's ids in /proc are then not those, and its groups and
+ * capabilities are of ids we cannot place, so when the filesystem refuses,
+ * the retry is with the daemon's rights on what the kernel checked (never on
+ * an inode it did not: cred_unchecked()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +88,7 @@ struct extent {
 /* The caller as /proc tells it, read once per request, when first needed. */
 struct caller {
 	int loaded, valid;
+	int idmapped; /* a task whose ids are not the request's: an idmapped mount */
 	uint64_t cap_eff;
 	int same_ns; /* in our own user namespace: every id is mapped */
 	size_t ngroups, nuid, ngid;
@@ -91,6 +105,7 @@ static __thread struct {
 	int groups_set;	 /* the caller's groups are on the thread */
 	uint64_t raised; /* CALLER_CAPS now in the effective set */
 	uint64_t fsetid; /* CAP_FSETID, when the request asked to kill suid/sgid */
+	int unchecked;	 /* the call is on an inode the kernel did not check */
 	struct caller *who;
 } cur;
 
@@ -134,6 +149,12 @@ int req_disk_ids(fuse_req_t req, uid_t *ret_uid, gid_t *ret_gid)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	return disk_ids(ctx->uid, ctx->gid, ret_uid, ret_gid);
+}
+
+int req_ids_unknown(fuse_req_t req)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	return sm_fs.allow_idmap && (ctx->uid == (uid_t)-1 || ctx->gid == (gid_t)-1);
 }
 
 /* The thread's effective set; permitted and inheritable stay what they are
@@ -215,6 +236,7 @@ int cred_enter_ids(uid_t huid, gid_t hgid, pid_t pid, int umask_or_neg)
 	cur.pid = pid;
 	cur.groups_set = 0;
 	cur.raised = 0;
+	cur.unchecked = 0;
 	cur.who = NULL;
 	/* An O_TRUNC the kernel says the caller may not keep suid/sgid over. */
 	cur.fsetid = shim_kill_suidgid() ? 1ull << CAP_FSETID : 0;
@@ -320,6 +342,9 @@ static void load_caller(struct caller *c)
 		}
 	}
 	fclose(f);
+	/* Through an idmapped mount of ours the request's ids are the task's
+	 * mapped by that mount's idmap. */
+	c->idmapped = sm_fs.allow_idmap && have_caps && !(ok_uid && ok_gid);
 	ssize_t n = readlinkat(pdir, "ns/user", ns, sizeof(ns) - 1);
 	if (n > 0) {
 		ns[n] = '\0';
@@ -408,6 +433,17 @@ int cred_denied(int err, const struct sm_inode_ref *refs, size_t n)
 		load_caller(c);
 		caps_set_effective(own_effective & ~CALLER_CAPS);
 	}
+	if (!c->valid && c->idmapped && !cur.unchecked) {
+		/* The kernel allowed it through the idmap (the caller's groups
+		 * and capabilities included); the daemon's rights it is. */
+		uint64_t all = own_effective & CALLER_CAPS;
+		if (all & ~cur.raised) {
+			cur.raised = all;
+			caps_set_effective((own_effective & ~(CALLER_CAPS | cur.fsetid)) | all);
+			changed = 1;
+		}
+		goto out;
+	}
 	if (!c->valid)
 		goto out;
 	if (!cur.groups_set && set_caller_groups(c)) {
@@ -428,6 +464,11 @@ int cred_denied(int err, const struct sm_inode_ref *refs, size_t n)
 out:
 	errno = err;
 	return changed;
+}
+
+void cred_unchecked(void)
+{
+	cur.unchecked = 1;
 }
 
 void cred_lower(void)
@@ -458,13 +499,41 @@ int cred_raise_one(int cap)
  * the chmod are two steps where the kernel's are one under the inode lock. */
 /* Whether the caller of `req` is in group `disk_gid` (its fsgid or one of
  * its supplementary groups, host ids both). */
+/* The fsgid of task `pid` as our namespace sees it; (gid_t)-1 if unknown. */
+static gid_t proc_fsgid(pid_t pid)
+{
+	char path[40], line[256];
+	uint32_t g = (uint32_t)-1;
+
+	if (pid <= 0)
+		return (gid_t)-1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return (gid_t)-1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Gid:", 4)) {
+			if (fs_id_of(line + 4, &g) < 0)
+				g = (uint32_t)-1;
+			break;
+		}
+	fclose(f);
+	return (gid_t)g;
+}
+
 static int caller_in_group(fuse_req_t req, gid_t disk_gid)
 {
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	gid_t g = host_gid(disk_gid), groups[MAX_GROUPS];
 
 	if (g == (gid_t)-1)
 		return 0;
-	if (fuse_req_ctx(req)->gid == g)
+	/* Without ids in the request (FUSE_ALLOW_IDMAP: an O_DIRECT write
+	 * still asks us to kill), the task's own.  Exact through a mount
+	 * without an idmap; through an idmapped one the kernel would compare
+	 * the gid as that mount shows it, which we cannot know. */
+	gid_t caller = req_ids_unknown(req) ? proc_fsgid(ctx->pid) : ctx->gid;
+	if (caller == g)
 		return 1;
 	int n = fuse_req_getgroups(req, MAX_GROUPS, groups);
 	for (int i = 0; i < n && i < MAX_GROUPS; i++)

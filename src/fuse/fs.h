@@ -72,6 +72,7 @@ struct sm_fuse_config {
 	int foreground, debug, recursive;
 	int writeback, flock;
 	int passthrough, killpriv; /* may be used (-o nopassthrough, -o nokillpriv) */
+	int idmap;		   /* -o idmap: ask for FUSE_ALLOW_IDMAP (else never) */
 	enum sm_cache cache;
 	enum sm_handles handles;
 	double entry_timeout, attr_timeout, negative_timeout; /* < 0: default */
@@ -89,6 +90,8 @@ struct sm_fs {
 	int passthrough;	     /* FUSE_PASSTHROUGH negotiated and backing ids allowed */
 	int killpriv_v2;	     /* FUSE_HANDLE_KILLPRIV_V2: we clear suid/sgid/caps */
 	const char *passthrough_why; /* why not, when not */
+	int allow_idmap;	     /* FUSE_ALLOW_IDMAP negotiated: see cred.c */
+	int idmap_refused;	     /* -o idmap, but the kernel does not offer it */
 	int root_flushless;	     /* the root's filesystem reports no errors at close() */
 	struct sm_node root;
 	struct sm_itab itab;
@@ -136,6 +139,9 @@ gid_t host_gid(gid_t disk);
 void stat_to_host(struct stat *st);
 /* The caller's host ids -> disk ids; -EOVERFLOW when either is unmapped. */
 int req_disk_ids(fuse_req_t req, uid_t *ret_uid, gid_t *ret_gid);
+/* A request without the caller's ids: with FUSE_ALLOW_IDMAP, every request
+ * that makes no inode (cred.c). */
+int req_ids_unknown(fuse_req_t req);
 
 /* Wear the caller for an operation on a name (cred.c says how): fsuid/fsgid
  * = its disk ids (verified), CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and
@@ -163,6 +169,10 @@ struct sm_inode_ref {
  * `refs`), and say whether that changed anything worth one more try.
  * errno is left as `err`. */
 int cred_denied(int err, const struct sm_inode_ref *refs, size_t n);
+/* What follows, until cred_leave(), is on an inode the kernel never
+ * checked for this caller (CREATE met a file made since the kernel's
+ * lookup): cred_denied() then never lends the daemon's rights. */
+void cred_unchecked(void);
 /* Take the capabilities cred_denied() raised out again (groups stay). */
 void cred_lower(void);
 /* Raise one capability for the next call whatever the caller has: only for
@@ -256,7 +266,8 @@ void shim_set_dev_fd(int fd);
 void shim_request(const struct fuse_in_header *in, size_t len);
 /* Every reply libfuse sends. */
 ssize_t shim_writev(int fd, struct iovec *iov, int count);
-/* From the init op: decide killpriv_v2 and passthrough for `fs`. */
+/* From the init op: decide killpriv_v2, passthrough and allow_idmap for
+ * `fs` (idmap_refused when -o idmap cannot be had). */
 void shim_init(struct sm_fs *fs, struct fuse_conn_info *c);
 /* Whether the request this thread serves asked the server to kill
  * suid/sgid (FUSE_WRITE_KILL_SUIDGID, FATTR_KILL_SUIDGID,

@@ -19,6 +19,11 @@
 #define SM_INIT_HANDLE_KILLPRIV_V2 (1ull << 28) /* 7.33: the server kills suid/sgid/caps */
 #define SM_INIT_EXT		   (1ull << 30) /* 7.36: flags2 is valid */
 #define SM_INIT_PASSTHROUGH	   (1ull << 37) /* 7.40: FOPEN_PASSTHROUGH + backing ids */
+/* 7.41 (Linux 6.12): idmapped mounts of ours may be made (the kernel accepts
+ * it only with default_permissions).  Requests that make an inode then carry
+ * the caller's ids through the mount's idmap; every other request carries
+ * uid and gid (uint32_t)-1, even through a mount without one. */
+#define SM_INIT_ALLOW_IDMAP (1ull << 40)
 
 /* fuse_open_out.open_flags */
 #define SM_FOPEN_DIRECT_IO   (1u << 0)

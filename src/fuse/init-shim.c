@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What the kernel offers beyond what libfuse 3.14 can name, in one place:
- * FUSE_HANDLE_KILLPRIV_V2, and with FUSE_INIT_EXT the flags2 bit
- * FUSE_PASSTHROUGH (with max_stack_depth); open
+ * FUSE_HANDLE_KILLPRIV_V2, and with FUSE_INIT_EXT the flags2 bits
+ * FUSE_PASSTHROUGH (with max_stack_depth) and FUSE_ALLOW_IDMAP; open
  * replies with FOPEN_PASSTHROUGH and a backing id; and the kill-suid/sgid
  * hints of WRITE, SETATTR, OPEN and CREATE.
  *
@@ -12,7 +12,9 @@
  * shim_writev() adds our flags to libfuse's INIT reply and the passthrough
  * fields to the open reply the same thread is sending.  Built against
  * libfuse >= 3.17, which names all of these, the INIT flags and open replies
- * go through its API instead.  Nothing else in src/fuse knows which.
+ * go through its API instead (FUSE_ALLOW_IDMAP only where libfuse has
+ * FUSE_CAP_ALLOW_IDMAP, after 3.17; below libfuse otherwise).  Nothing else
+ * in src/fuse knows which.
  *
  * The request hints are per thread: libfuse's worker reads a request and
  * handles it on the same thread, before reading the next.
@@ -129,14 +131,37 @@ static int may_open_backing(void)
 void shim_init(struct sm_fs *fs, struct fuse_conn_info *c)
 {
 #if SHIM_LIBFUSE_API
-	offered = 0;
+	uint64_t raw = offered; /* as shim_request() read it */
+	offered = raw & SM_INIT_EXT;
+#ifdef FUSE_CAP_ALLOW_IDMAP
+	if (fuse_get_feature_flag(c, FUSE_CAP_ALLOW_IDMAP))
+		offered |= SM_INIT_ALLOW_IDMAP;
+#else
+	offered |= raw & SM_INIT_ALLOW_IDMAP;
+#endif
 	if (fuse_get_feature_flag(c, FUSE_CAP_HANDLE_KILLPRIV_V2))
 		offered |= SM_INIT_HANDLE_KILLPRIV_V2;
 	if (fuse_get_feature_flag(c, FUSE_CAP_PASSTHROUGH))
 		offered |= SM_INIT_PASSTHROUGH;
 #endif
 	wanted = 0;
-	fs->killpriv_v2 = fs->cfg.killpriv && (offered & SM_INIT_HANDLE_KILLPRIV_V2);
+	/* FUSE_ALLOW_IDMAP only when asked: it costs the requests that make no
+	 * inode the caller's ids (cred.c).  The kernel accepts it only with
+	 * default_permissions, which our mounts always have. */
+	fs->allow_idmap = 0;
+	fs->idmap_refused = 0;
+	if (fs->cfg.idmap && (offered & SM_INIT_EXT) && (offered & SM_INIT_ALLOW_IDMAP)) {
+		fs->allow_idmap = 1;
+		wanted |= SM_INIT_ALLOW_IDMAP;
+	} else if (fs->cfg.idmap) {
+		fs->idmap_refused = 1;
+	}
+	/* KILLPRIV_V2 leaves the setgid rule to us, which depends on the
+	 * caller's groups as seen through its mount; through an idmapped one we
+	 * cannot tell them (the request carries no ids), so the kernel keeps
+	 * that work when idmapped mounts are allowed. */
+	fs->killpriv_v2 =
+		fs->cfg.killpriv && !fs->allow_idmap && (offered & SM_INIT_HANDLE_KILLPRIV_V2);
 	if (fs->killpriv_v2)
 		wanted |= SM_INIT_HANDLE_KILLPRIV_V2;
 	/* The kernel refuses passthrough beside the writeback cache; -o
@@ -161,7 +186,13 @@ void shim_init(struct sm_fs *fs, struct fuse_conn_info *c)
 		fuse_set_feature_flag(c, FUSE_CAP_PASSTHROUGH);
 		c->max_backing_stack_depth = SM_PASSTHROUGH_STACK_DEPTH;
 	}
+#ifdef FUSE_CAP_ALLOW_IDMAP
+	if (wanted & SM_INIT_ALLOW_IDMAP)
+		fuse_set_feature_flag(c, FUSE_CAP_ALLOW_IDMAP);
 	wanted = 0; /* nothing left to add below libfuse */
+#else
+	wanted &= SM_INIT_ALLOW_IDMAP; /* added below libfuse, which cannot name it */
+#endif
 #endif
 }
 

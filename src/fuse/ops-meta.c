@@ -349,9 +349,11 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *n
 	int fd = node_fd(n), dfd = node_fd(dir);
 	int r = fd < 0 || dfd < 0 ? -errno : 0;
 	/* Like may_create() on an idmapped mount: an unmapped caller makes no
-	 * name (cred_enter says EOVERFLOW). */
+	 * name (cred_enter says EOVERFLOW).  With FUSE_ALLOW_IDMAP a link
+	 * carries no ids at all (it makes no inode): the daemon's rights, after
+	 * the kernel's check. */
 	if (r == 0)
-		r = cred_enter(req, 0);
+		r = req_ids_unknown(req) ? cred_enter_or_stay(req) : cred_enter(req, 0);
 	if (r == 0) {
 		r = link_as_caller(n, fd, dfd, name) < 0 ? -errno : 0;
 		cred_leave();
@@ -416,9 +418,10 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t n
 		r = -EINVAL;
 		goto out;
 	}
-	if (req_disk_ids(req, &u, &g) < 0) {
+	if (req_disk_ids(req, &u, &g) < 0 && !req_ids_unknown(req)) {
 		/* A rename that makes a new name, or a whiteout, is a create
-		 * (may_create()): an unmapped caller may not. */
+		 * (may_create()): an unmapped caller may not.  (Without ids, with
+		 * FUSE_ALLOW_IDMAP, the kernel checked that itself.) */
 		struct stat st;
 		if ((flags & RENAME_WHITEOUT) ||
 		    (!(flags & RENAME_EXCHANGE) &&

@@ -55,10 +55,10 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	}
 	if (n == &sm_fs.root && !strcmp(name, SM_FUSE_FEATURES_XATTR)) {
 		char f[256];
-		int len =
-			snprintf(f, sizeof(f), "passthrough=%s killpriv_v2=%s writeback=%s",
-				 sm_fs.passthrough ? "on" : "off", sm_fs.killpriv_v2 ? "on" : "off",
-				 sm_fs.writeback ? "on" : "off");
+		int len = snprintf(
+			f, sizeof(f), "passthrough=%s killpriv_v2=%s writeback=%s idmap=%s",
+			sm_fs.passthrough ? "on" : "off", sm_fs.killpriv_v2 ? "on" : "off",
+			sm_fs.writeback ? "on" : "off", sm_fs.allow_idmap ? "on" : "off");
 		if (!sm_fs.passthrough && sm_fs.passthrough_why)
 			len += snprintf(f + len, sizeof(f) - (size_t)len, " (no passthrough: %s)",
 					sm_fs.passthrough_why);

@@ -174,6 +174,10 @@ static int parse_one(char *opt, struct sm_fuse_config *cfg, struct shift_args *s
 		cfg->killpriv = 1;
 	} else if (IS("nokillpriv") || IS("no_killpriv")) {
 		cfg->killpriv = 0;
+	} else if (IS("idmap")) {
+		cfg->idmap = 1;
+	} else if (IS("noidmap") || IS("no_idmap")) {
+		cfg->idmap = 0;
 	} else if (IS("flock")) {
 		cfg->flock = 1;
 	} else if (IS("no_flock")) {

@@ -278,6 +278,31 @@ static int daemonize(void)
 	return 0;
 }
 
+/* -o idmap fails the mount rather than give one that cannot be idmapped:
+ * the kernel's INIT (the first request, sent at mount) is answered here,
+ * before we detach, so the exit status can say whether it was granted. */
+static int answer_init(struct sm_fs *fs)
+{
+	struct fuse_buf buf = {.mem = NULL};
+	int r = fuse_session_receive_buf(fs->se, &buf);
+	if (r > 0)
+		fuse_session_process_buf(fs->se, &buf);
+	free(buf.mem);
+	if (r <= 0) {
+		fprintf(stderr, "shiftfs-fuse: %s: no INIT from the kernel: %s\n", dst_abs,
+			strerror(r < 0 ? -r : EIO));
+		return -1;
+	}
+	if (fs->idmap_refused) {
+		fprintf(stderr,
+			"shiftfs-fuse: -o idmap: the kernel does not offer FUSE_ALLOW_IDMAP "
+			"(idmapped FUSE mounts need Linux 6.12 or later); mount without -o "
+			"idmap\n");
+		return -1;
+	}
+	return 0;
+}
+
 int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops)
 {
 	char src_abs[PATH_MAX];
@@ -348,7 +373,8 @@ int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops)
 	}
 	shim_set_dev_fd(devfd);
 	if (fuse_session_custom_io(fs->se, &custom_io, devfd) < 0 ||
-	    fuse_set_signal_handlers(fs->se) < 0 || (!fs->cfg.foreground && daemonize() < 0)) {
+	    (fs->cfg.idmap && answer_init(fs) < 0) || fuse_set_signal_handlers(fs->se) < 0 ||
+	    (!fs->cfg.foreground && daemonize() < 0)) {
 		umount2(dst_abs, MNT_DETACH);
 		return 1;
 	}

@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 
 #include "shiftmount/backend.h"
 #include "shiftmount/config.h"
@@ -38,13 +40,30 @@ void sm_plan_request_init(struct sm_plan_request *req)
 	};
 }
 
-/* What to try when the kernel refused the idmapped mount. */
-static const char *kernel_hint(int r, const struct sm_plan_names *n, char *buf, size_t len)
+/* Whether `fd` is on a FUSE filesystem, which the kernel idmaps only when
+ * its server asked for it (FUSE_ALLOW_IDMAP, Linux 6.12+). */
+static int on_fuse(int fd)
+{
+	struct statfs sf;
+	return fd >= 0 && fstatfs(fd, &sf) == 0 && (unsigned long)sf.f_type == FUSE_SUPER_MAGIC;
+}
+
+/* What to try when the kernel refused the idmapped mount of `src_fd`. */
+static const char *kernel_hint(int r, int src_fd, const struct sm_plan_names *n, char *buf,
+			       size_t len)
 {
 	switch (r) {
 	case -EINVAL:
-		snprintf(buf, len, "this filesystem cannot be idmapped by the kernel; use %s",
-			 n->use_fuse);
+		if (on_fuse(src_fd))
+			snprintf(buf, len,
+				 "a FUSE filesystem can be idmapped only when its server allows "
+				 "it (Linux 6.12+): mount a shiftfs-fuse SRC with 'shiftfs-fuse -o "
+				 "idmap', or use %s",
+				 n->use_fuse);
+		else
+			snprintf(buf, len,
+				 "this filesystem cannot be idmapped by the kernel; use %s",
+				 n->use_fuse);
 		return buf;
 	case -EPERM:
 		snprintf(buf, len,
@@ -418,8 +437,9 @@ int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan, struct
 	char hint[384];
 	r = sm_backend_choose(req->src_fd, "", req->backend, &p->backend);
 	if (r < 0)
-		return sm_error_failed_hint(err, r, kernel_hint(r, &req->names, hint, sizeof(hint)),
-					    "%s: probing for idmapped mounts", req->src);
+		return sm_error_failed_hint(
+			err, r, kernel_hint(r, req->src_fd, &req->names, hint, sizeof(hint)),
+			"%s: probing for idmapped mounts", req->src);
 
 	check_owner(req, p);
 	*ret_plan = steal_pointer(p);
@@ -445,9 +465,9 @@ int sm_plan_clone(const struct sm_plan *plan, int src_fd, const char *src, int *
 			"creating the user namespace for the mount");
 	r = sm_mount_clone_shifted(src_fd, "", nsfd, plan->flags, &mntfd);
 	if (r < 0)
-		return sm_error_failed_hint(err, r,
-					    kernel_hint(r, &plan->names, hint, sizeof(hint)),
-					    "%s: making the shifted mount", src);
+		return sm_error_failed_hint(
+			err, r, kernel_hint(r, src_fd, &plan->names, hint, sizeof(hint)),
+			"%s: making the shifted mount", src);
 	*ret_mntfd = TAKE_FD(mntfd);
 	return 0;
 }
@@ -464,7 +484,7 @@ static int mount_kernel(const struct sm_plan *p, const struct sm_plan_names *nam
 			: sm_mount_attach(mntfd, AT_FDCWD, dst);
 	if (r < 0)
 		return sm_error_failed_hint(
-			e, r, r == -ENOSPC ? kernel_hint(r, names, hint, sizeof(hint)) : NULL,
+			e, r, r == -ENOSPC ? kernel_hint(r, -1, names, hint, sizeof(hint)) : NULL,
 			"%s: attaching the mount", dst);
 	return 0;
 }

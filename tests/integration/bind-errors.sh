@@ -106,8 +106,8 @@ else
 	out=$(shiftmount bind --backend=kernel --shift="$A" --origin 100000 "$fmnt" "$dst" 2>&1)
 	is "FUSE SRC, --backend=kernel: exit 1" "$?" 1
 	like "... says why" "$out" "making the shifted mount: Invalid argument"
-	like "... with the hint" "$out" \
-		"hint: this filesystem cannot be idmapped by the kernel; use --backend=fuse"
+	like "... with the FUSE hint" "$out" \
+		"hint: a FUSE filesystem can be idmapped only when its server allows it \(Linux 6.12\+\): mount a shiftfs-fuse SRC with 'shiftfs-fuse -o idmap', or use --backend=fuse"
 	is "... nothing mounted" "$(mountinfo_sig)" "$before"
 	# -r over a tree with a FUSE submount: the whole clone is refused.
 	mkdir -p "$fs/tree/sub" && mount --bind "$fmnt" "$fs/tree/sub"
