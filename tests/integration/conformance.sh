@@ -30,30 +30,6 @@ FUSE_BIN=${SHIFTFS_FUSE:-$SM_BUILD/bin/shiftfs-fuse} # as shiftmount bind finds 
 # check": their failures are reported as skips naming the bug, and they are
 # still run, so a fix shows at once as a pass.
 FUSE_KNOWN_FAILURES=()
-# With shiftfs-fuse -o idmap (tests/passes/idmap.sh) link and rename carry
-# no caller ids, so an unmapped caller's link and rename to a new name are
-# not refused (docs/fuse.md "Idmapped mounts of a shiftfs-fuse mount"); the
-# rest of 02 and 15 listed here fail because that rename moved its file.
-if [ -n "${CONFORMANCE_FUSE_IDMAP:-}" ]; then
-	FUSE_KNOWN_FAILURES+=(
-		"02:unmapped fsuid: link EOVERFLOW" "02:unmapped fsgid: link EOVERFLOW"
-		"02:unmapped fsuid: rename to a new name EOVERFLOW"
-		"02:unmapped fsgid: rename to a new name EOVERFLOW"
-		"02:nothing was created on disk for n-link" "02:nothing was created on disk for n-rename"
-		"02:the link/rename source is untouched"
-		"02:an unprivileged unmapped user opens a world-readable file"
-		"02:unmapped fsuid: O_CREAT of an existing name (no O_EXCL) opens it"
-		"02:privileged caller with unmapped fsuid can chmod a mapped file"
-		"02:and chown it to mapped ids" "02:the chown landed as disk 1000:1000"
-		"02:the chmod landed"
-		"14:a hard link by an unmapped fsuid is EOVERFLOW" "14:no link was made by the unmapped caller"
-		"15:unmapped fsuid: rename to a new name is EOVERFLOW"
-		"15:unmapped fsuid: RENAME_NOREPLACE to a new name is EOVERFLOW"
-		"15:unmapped fsuid: RENAME_EXCHANGE of two existing names works"
-		"15:unmapped fsuid: rename over an existing name works"
-		"15:no new name was made by the unmapped caller"
-	)
-fi
 
 # Print the program's TAP, renumbered from TAP_N+1; turn known FUSE failures
 # into skips; count what failed.
