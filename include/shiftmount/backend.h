@@ -19,6 +19,10 @@ extern "C" {
 /* The virtual xattr a shiftfs-fuse mount root answers with its map, in
  * --map syntax (see sm_idmap_format_spec). */
 #define SM_FUSE_MAP_XATTR "user.shiftmount.map"
+/* The virtual xattr a shiftfs-fuse mount root answers with what it
+ * negotiated with the kernel, as words "passthrough=on killpriv_v2=on
+ * writeback=off" and maybe a parenthesised reason (docs/fuse.md). */
+#define SM_FUSE_FEATURES_XATTR "user.shiftmount.fuse"
 /* The mount's type in /proc/self/mountinfo. */
 #define SM_FUSE_FSTYPE "fuse.shiftfs-fuse"
 
@@ -51,6 +55,13 @@ int sm_fuse_mount(const char *src, const char *dst, const struct sm_idmap *uid,
  * -ENOTCONN when its process is gone (umount it), -ENODATA when it is not a
  * shiftfs-fuse mount. */
 int sm_fuse_read_maps(const char *mountpoint, struct sm_idmap *ret_uid, struct sm_idmap *ret_gid);
+
+/* What the shiftfs-fuse mount whose root is `mountpoint` negotiated with the
+ * kernel (SM_FUSE_FEATURES_XATTR), as it says it, into `buf` (len bytes,
+ * NUL-terminated).  -ENOTCONN when its process is gone, -ENODATA when it is
+ * not a shiftfs-fuse mount (or one too old to say), -ERANGE when the text
+ * does not fit. */
+int sm_fuse_read_features(const char *mountpoint, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -28,13 +28,18 @@ struct sm_mount_entry {
 	unsigned flags;		  /* SM_MOUNT_* */
 	int maps_known;		  /* 0 when the kernel cannot tell the maps */
 	struct sm_idmap uid, gid; /* disk -> host */
+	/* A shiftfs-fuse mount's negotiated kernel features, verbatim
+	 * (sm_fuse_read_features); "" for the kernel backend or when the
+	 * mount does not say. */
+	char fuse_features[512];
 };
 
 /* Every shifted mount in the caller's mount namespace, in mount order.
  * *ret is malloc()ed (free() it), *ret_n its length.  Uses listmount() and
  * statmount(STATMOUNT_MNT_UIDMAP|GIDMAP) where the kernel has them, and
  * otherwise /proc/self/mountinfo ("idmapped" option; maps unknown).  A
- * shiftfs-fuse mount's maps are asked of it (sm_fuse_read_maps). */
+ * shiftfs-fuse mount's maps and features are asked of it (sm_fuse_read_maps,
+ * sm_fuse_read_features). */
 int sm_mountinfo_list_shifted(struct sm_mount_entry **ret, size_t *ret_n);
 
 #ifdef __cplusplus

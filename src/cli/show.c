@@ -14,13 +14,16 @@
 
 static void help(void)
 {
-	printf("Usage: shiftmount show [--json] [PATH...]\n"
+	printf("Usage: shiftmount show [-v] [--json] [PATH...]\n"
 	       "\n"
 	       "List the shifted mounts (and marks) with their maps: for each mount, which disk\n"
 	       "ids appear as which host ids.  PATHs keep only mounts at or below them.\n"
 	       "\n"
-	       "  --json       one JSON object: {\"marks\": [...], \"mounts\": [...]}\n"
-	       "  -h, --help   this text\n");
+	       "  -v, --verbose  also a \"features\" line for each FUSE mount: what\n"
+	       "                 shiftfs-fuse negotiated with the kernel, as it says it\n"
+	       "                 (e.g. passthrough=on killpriv_v2=on writeback=off)\n"
+	       "  --json         one JSON object: {\"marks\": [...], \"mounts\": [...]}\n"
+	       "  -h, --help     this text\n");
 }
 
 static void range_text(uint32_t first, uint32_t count, char *buf, size_t len)
@@ -72,6 +75,12 @@ static void print_text(const struct sm_mount_entry *e)
 		print_map("uids", &e->uid);
 		print_map("gids", &e->gid);
 	}
+	/* Verbatim: shiftfs-fuse owns the words; printing them as given keeps
+	 * this line true when it learns new ones. */
+	if (cli_verbose && e->backend == SM_BACKEND_FUSE)
+		printf("  %-8s %s\n", "features",
+		       e->fuse_features[0] ? e->fuse_features
+					   : "unknown (the FUSE server does not say)");
 }
 
 /* The builders give NULL when out of memory (util.h's sm_json_add). */
@@ -120,6 +129,8 @@ static struct json_object *json_entry(const struct sm_mount_entry *e)
 	if (e->maps_known)
 		failed = failed || sm_json_add(o, "uid_map", json_map(&e->uid)) < 0 ||
 			 sm_json_add(o, "gid_map", json_map(&e->gid)) < 0;
+	if (e->fuse_features[0])
+		failed = failed || sm_json_add_string(o, "fuse_features", e->fuse_features) < 0;
 	if (failed) {
 		json_object_put(flags);
 		json_object_put(o);
@@ -152,6 +163,7 @@ int verb_show(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
@@ -159,10 +171,13 @@ int verb_show(int argc, char **argv)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
+			break;
+		case 'v':
+			cli_verbose = 1;
 			break;
 		case 'h':
 			help();

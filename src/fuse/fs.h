@@ -25,10 +25,6 @@
 #include "shiftmount/backend.h"
 #include "shiftmount/idmap.h"
 
-/* The root also serves, unlisted, what the mount negotiated with the kernel
- * ("passthrough=on killpriv_v2=on ..."; docs/fuse.md). */
-#define SM_FUSE_FEATURES_XATTR "user.shiftmount.fuse"
-
 /* One node per inode of the source tree, keyed by (st_dev, st_ino).  The
  * pointer is the FUSE nodeid; the root node is FUSE_ROOT_ID. */
 struct sm_node {

@@ -192,3 +192,16 @@ int sm_fuse_read_maps(const char *mountpoint, struct sm_idmap *ret_uid, struct s
 		*ret_gid = *g;
 	return 0;
 }
+
+int sm_fuse_read_features(const char *mountpoint, char *buf, size_t len)
+{
+	if (len == 0)
+		return -ERANGE;
+	ssize_t n = getxattr(mountpoint, SM_FUSE_FEATURES_XATTR, buf, len - 1);
+	if (n < 0) {
+		buf[0] = '\0';
+		return errno == ENOTSUP ? -ENODATA : sm_negerrno();
+	}
+	buf[n] = '\0';
+	return 0;
+}

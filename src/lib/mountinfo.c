@@ -425,6 +425,8 @@ int sm_mountinfo_list_shifted(struct sm_mount_entry **ret, size_t *ret_n)
 			snprintf(e->source, sizeof(e->source), "%s", m->sb_source);
 			if (sm_fuse_read_maps(e->target, &e->uid, &e->gid) == 0)
 				e->maps_known = 1;
+			(void)sm_fuse_read_features(e->target, e->fuse_features,
+						    sizeof(e->fuse_features));
 		} else {
 			resolve_source(&l, m, e->source, sizeof(e->source));
 			if (m->maps_known) {

@@ -59,6 +59,18 @@ like "show lists it with backend fuse" "$out" "$dst.*source +$src.*backend +fuse
 like "show gives its map" "$out" "disk 100000-165535 <-> host 200000-265535"
 like "show --json too" "$(shiftmount show --json | tr -d ' \n')" \
 	"\"target\":\"$dst\",\"source\":\"$src\",\"fstype\":\"fuse.shiftfs-fuse\",\"backend\":\"fuse\""
+# -v adds what shiftfs-fuse negotiated with the kernel, verbatim from the
+# root's user.shiftmount.fuse; as root passthrough is on by default.
+feat=$(getfattr --absolute-names --only-values -n user.shiftmount.fuse "$dst" 2>&1)
+like "... the mount negotiated passthrough (as root)" "$feat" "^passthrough=on "
+like "show -v prints the features line" "$(shiftmount show -v "$dst")" \
+	"backend +fuse .*"$'\n'"  features passthrough=on killpriv_v2=(on|off) "
+is "... verbatim as the mount says it" \
+	"$(shiftmount show -v "$dst" | sed -n 's/^  features //p')" "$feat"
+is "show without -v prints no features line" "$(shiftmount show "$dst" | grep -c '^  features')" 0
+like "show --verbose --json has them too" "$(shiftmount show --verbose --json "$dst" | tr -d '\n')" \
+	"\"fuse_features\": *\"passthrough=on "
+like "--help names -v" "$(shiftmount show --help)" "-v, --verbose +also a \"features\" line"
 pkill -TERM -f "^[^ ]*shiftfs-fuse -o map=b:100000:200000:65536 -- $src $dst"
 wait_for "SIGTERM: the FUSE server to unmount" 30 sh -c "! grep -q ' $dst ' /proc/self/mountinfo"
 
@@ -77,4 +89,22 @@ ok "... mounted with shiftfs-fuse" mounted "$dst"
 is "... and shifts" "$(owner "$dst/f")" "200005:200005"
 umount "$dst"
 umount "$lower"
+
+# Off with -o nopassthrough: show -v says so, reason and all.
+ok "shiftfs-fuse -o nopassthrough" shiftfs-fuse -o map=b:100000:200000:65536,nopassthrough "$src" "$dst"
+like "show -v: passthrough=off with -o nopassthrough" \
+	"$(shiftmount show -v "$dst" | grep '^  features')" \
+	"^  features passthrough=off killpriv_v2=(on|off) writeback=off .*-o nopassthrough"
+ok "bind a kernel mount beside it" shiftmount bind --backend=kernel --map b:100000:200000:65536 "$src" "$lower"
+out=$(shiftmount show -v "$lower")
+like "show -v lists the kernel mount" "$out" "backend +kernel"
+is "... with no features line" "$(echo "$out" | grep -c '^  features')" 0
+umount "$lower"
+umount "$dst"
+ok "shiftfs-fuse again, for a server that dies" shiftfs-fuse -o map=b:100000:200000:65536 "$src" "$dst"
+kill -KILL "$(pgrep -f "^[^ ]*shiftfs-fuse -o map=b:100000:200000:65536 $src $dst")"
+wait_for "... the killed FUSE server's mount to go dead" 30 sh -c "! stat '$dst/f'"
+like "show -v on a mount whose server is gone: features unknown" \
+	"$(shiftmount show -v "$dst" | grep '^  features')" "^  features unknown \(the FUSE server does not say\)"
+umount -l "$dst"
 done_testing

@@ -10,5 +10,6 @@ _fastoff_b=$1 _fastoff_name=$1
 case "$_fastoff_b" in /*) ;; *) _fastoff_b=$here/$_fastoff_b ;; esac
 run "fast path off: shiftfs-fuse tests (build $_fastoff_name)" --build "$_fastoff_b" \
 	--wrap "$here/tests/passes/with-fuse-fast-off" \
-	conformance.sh fuse-posix.sh fuse-ownership.sh fuse-killpriv.sh fault-enospc.sh
+	conformance.sh fuse-posix.sh fuse-ownership.sh fuse-killpriv.sh fault-enospc.sh \
+	fuse-realworld.sh
 unset _fastoff_b _fastoff_name
