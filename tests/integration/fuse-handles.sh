@@ -82,12 +82,16 @@ print(os.fstat(fd).st_size, os.pread(fd, 10, 0).decode())' "$dst/many/opened" 2>
 	# A file the mount knows (made now, past the budget: a handle), removed
 	# and replaced behind its back: the new file may get the old inode
 	# number, and must be seen as itself.  ext4 gives a freed number again
-	# soon; a few tries make the case certain there.
+	# soon; a few tries make the case certain there.  The old inode is freed
+	# only once the server has closed its fd of the write (RELEASE comes
+	# after close() returns): wait for that before removing it, or a loaded
+	# machine gives the new file another number.
 	reused=0 bad=0
 	for try in 1 2 3 4 5 6 7 8; do
 		v=$dst/many/victim$try
 		echo old >"$v"
 		stat "$v" >/dev/null
+		poll 10 fds_back || diag "$fs: try $try: the server still holds the write's fd"
 		old_ino=$(stat -c %i "$src/many/victim$try")
 		rm "$src/many/victim$try"
 		echo replaced >"$src/many/victim$try"
