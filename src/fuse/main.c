@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "shiftmount/mount.h"
 #include "fs.h"
 
 struct sm_fs sm_fs;
@@ -185,7 +186,7 @@ int main(int argc, char **argv)
 	sm_idmap_init(&cfg->uid);
 	sm_idmap_init(&cfg->gid);
 	cfg->allow_other = -1;
-	cfg->cache = SM_CACHE_AUTO;
+	cfg->cache = SM_CACHE_UNSET;
 	cfg->handles = SM_HANDLES_AUTO;
 	cfg->flock = 1;
 	cfg->passthrough = 1;
@@ -199,10 +200,18 @@ int main(int argc, char **argv)
 	raise_fd_limit();
 	if (cfg->allow_other < 0)
 		cfg->allow_other = geteuid() == 0;
-	double dflt = cfg->cache == SM_CACHE_NEVER ? 0 : cfg->cache == SM_CACHE_ALWAYS ? 86400 : 1;
+	/* Caching fit to the use (docs/fuse.md "Caching"): nothing changes
+	 * through a read-only mount and the image below is not to change, so
+	 * it keeps all for long; a read-write one stays within 1 s of writers
+	 * beside it.  An explicit cache= or timeout wins. */
+	if (cfg->cache == SM_CACHE_UNSET)
+		cfg->cache = (cfg->mount_flags & SM_MOUNT_RDONLY) ? SM_CACHE_IMAGE : SM_CACHE_AUTO;
+	double dflt = cfg->cache == SM_CACHE_NEVER ? 0 : SM_CACHE_KEEPS(cfg->cache) ? 86400 : 1;
 	sm_fs.entry_timeout = cfg->entry_timeout >= 0 ? cfg->entry_timeout : dflt;
 	sm_fs.attr_timeout = cfg->attr_timeout >= 0 ? cfg->attr_timeout : dflt;
-	sm_fs.negative_timeout = cfg->negative_timeout >= 0 ? cfg->negative_timeout : 0;
+	sm_fs.negative_timeout = cfg->negative_timeout >= 0	? cfg->negative_timeout
+				 : cfg->cache == SM_CACHE_IMAGE ? dflt
+								: 0;
 	sm_fs.overflow_uid = sm_overflow_id(SM_UID);
 	sm_fs.overflow_gid = sm_overflow_id(SM_GID);
 	if (sm_idmap_format_spec(&cfg->uid, &cfg->gid, sm_fs.map_spec, sizeof(sm_fs.map_spec)) < 0)
