@@ -110,7 +110,7 @@ static void usage(FILE *f)
 		"  beneath             mount beneath the mount now at DST, which stays on\n"
 		"                      top (shiftmount reconfigure then detaches it)\n"
 		"Caching (default by use: cache=image when ro, else cache=auto):\n"
-		"  cache=never         timeouts 0, no page cache\n"
+		"  cache=never         timeouts 0 (and direct I/O without passthrough)\n"
 		"  cache=auto          entries and attributes for 1 s, no negative entries:\n"
 		"                      writers beside the mount are seen within 1 s\n"
 		"  cache=always        entries and attributes for a day, page cache and\n"
