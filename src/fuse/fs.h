@@ -54,8 +54,18 @@ struct sm_itab {
 	int mount_fd; /* for open_by_handle_at(), which refuses O_PATH fds */
 };
 
-/* Both in the order of the option's values never, auto, always. */
-enum sm_cache { SM_CACHE_NEVER, SM_CACHE_AUTO, SM_CACHE_ALWAYS };
+/* Both in the order of the option's values never, auto, always (cache= also
+ * takes image).  SM_CACHE_IMAGE: a read-only mount's default, cache=always
+ * with negative lookups cached as long (docs/fuse.md "Caching"). */
+enum sm_cache {
+	SM_CACHE_UNSET = -1,
+	SM_CACHE_NEVER,
+	SM_CACHE_AUTO,
+	SM_CACHE_ALWAYS,
+	SM_CACHE_IMAGE
+};
+/* Whether a mode keeps page cache and directory listings across opens. */
+#define SM_CACHE_KEEPS(c) ((c) == SM_CACHE_ALWAYS || (c) == SM_CACHE_IMAGE)
 /* When inodes are held by file handles rather than fds (inode.c). */
 enum sm_handles { SM_HANDLES_NEVER, SM_HANDLES_AUTO, SM_HANDLES_ALWAYS };
 
@@ -69,12 +79,13 @@ struct sm_fuse_config {
 	int writeback, flock;
 	int passthrough, killpriv; /* may be used (-o nopassthrough, -o nokillpriv) */
 	int idmap;		   /* -o idmap: ask for FUSE_ALLOW_IDMAP (else never) */
-	enum sm_cache cache;
+	enum sm_cache cache;	   /* UNSET: by use (image when ro, else auto) */
 	enum sm_handles handles;
 	double entry_timeout, attr_timeout, negative_timeout; /* < 0: default */
 	unsigned max_threads;
-	int fuse_fd; /* an open /dev/fuse handed to us, or -1 */
-	int beneath; /* mount beneath the mount at dst (shiftmount reconfigure) */
+	int clone_fd; /* a /dev/fuse clone per worker thread (-o clone_fd) */
+	int fuse_fd;  /* an open /dev/fuse handed to us, or -1 */
+	int beneath;  /* mount beneath the mount at dst (shiftmount reconfigure) */
 };
 
 struct sm_fs {

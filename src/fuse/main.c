@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "shiftmount/mount.h"
 #include "fs.h"
 
 struct sm_fs sm_fs;
@@ -108,12 +109,20 @@ static void usage(FILE *f)
 		"  recursive           also serve the mounts below SRC\n"
 		"  beneath             mount beneath the mount now at DST, which stays on\n"
 		"                      top (shiftmount reconfigure then detaches it)\n"
-		"Caching (safe defaults: cache=auto, timeout=1, no writeback):\n"
-		"  cache=never|auto|always   attribute/entry/page caching policy\n"
+		"Caching (default by use: cache=image when ro, else cache=auto):\n"
+		"  cache=never         timeouts 0 (and direct I/O without passthrough)\n"
+		"  cache=auto          entries and attributes for 1 s, no negative entries:\n"
+		"                      writers beside the mount are seen within 1 s\n"
+		"  cache=always        entries and attributes for a day, page cache and\n"
+		"                      listings kept across opens\n"
+		"  cache=image         always, and negative entries for a day (a read-only\n"
+		"                      image; changes beside the mount may be seen late)\n"
 		"  timeout=S, entry_timeout=S, attr_timeout=S, negative_timeout=S\n"
+		"                      seconds, over the mode's\n"
 		"  writeback           kernel writeback cache (faster small writes; other\n"
 		"                      writers of SRC may see data later)\n"
 		"  threads=N           at most N worker threads (default 16)\n"
+		"  clone_fd            a /dev/fuse clone per worker thread (default off)\n"
 		"Kernel features (on where the kernel and our privileges allow):\n"
 		"  nopassthrough       file data through shiftfs-fuse, not straight to\n"
 		"                      the source file (passthrough needs root of the\n"
@@ -192,7 +201,7 @@ int main(int argc, char **argv)
 	sm_idmap_init(&cfg->uid);
 	sm_idmap_init(&cfg->gid);
 	cfg->allow_other = -1;
-	cfg->cache = SM_CACHE_AUTO;
+	cfg->cache = SM_CACHE_UNSET;
 	cfg->handles = SM_HANDLES_AUTO;
 	cfg->flock = 1;
 	cfg->passthrough = 1;
@@ -206,10 +215,18 @@ int main(int argc, char **argv)
 	raise_fd_limit();
 	if (cfg->allow_other < 0)
 		cfg->allow_other = geteuid() == 0;
-	double dflt = cfg->cache == SM_CACHE_NEVER ? 0 : cfg->cache == SM_CACHE_ALWAYS ? 86400 : 1;
+	/* Caching fit to the use (docs/fuse.md "Caching"): nothing changes
+	 * through a read-only mount and the image below is not to change, so
+	 * it keeps all for long; a read-write one stays within 1 s of writers
+	 * beside it.  An explicit cache= or timeout wins. */
+	if (cfg->cache == SM_CACHE_UNSET)
+		cfg->cache = (cfg->mount_flags & SM_MOUNT_RDONLY) ? SM_CACHE_IMAGE : SM_CACHE_AUTO;
+	double dflt = cfg->cache == SM_CACHE_NEVER ? 0 : SM_CACHE_KEEPS(cfg->cache) ? 86400 : 1;
 	sm_fs.entry_timeout = cfg->entry_timeout >= 0 ? cfg->entry_timeout : dflt;
 	sm_fs.attr_timeout = cfg->attr_timeout >= 0 ? cfg->attr_timeout : dflt;
-	sm_fs.negative_timeout = cfg->negative_timeout >= 0 ? cfg->negative_timeout : 0;
+	sm_fs.negative_timeout = cfg->negative_timeout >= 0	? cfg->negative_timeout
+				 : cfg->cache == SM_CACHE_IMAGE ? dflt
+								: 0;
 	sm_fs.overflow_uid = sm_overflow_id(SM_UID);
 	sm_fs.overflow_gid = sm_overflow_id(SM_GID);
 	if (sm_idmap_format_spec(&cfg->uid, &cfg->gid, sm_fs.map_spec, sizeof(sm_fs.map_spec)) < 0)

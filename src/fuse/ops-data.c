@@ -49,7 +49,7 @@ void open_reply_flags(struct fuse_file_info *fi, dev_t dev)
 	 * nothing to turn off there, and direct_io would turn passthrough off. */
 	if (sm_fs.cfg.cache == SM_CACHE_NEVER && !sm_fs.passthrough)
 		fi->direct_io = 1;
-	else if (sm_fs.cfg.cache == SM_CACHE_ALWAYS && !fi->direct_io)
+	else if (SM_CACHE_KEEPS(sm_fs.cfg.cache) && !fi->direct_io)
 		fi->keep_cache = 1;
 }
 

@@ -43,7 +43,7 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	fi->fh = (uintptr_t)d;
-	if (sm_fs.cfg.cache == SM_CACHE_ALWAYS) {
+	if (SM_CACHE_KEEPS(sm_fs.cfg.cache)) {
 		fi->cache_readdir = 1;
 		fi->keep_cache = 1;
 	}

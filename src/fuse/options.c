@@ -128,9 +128,9 @@ static int parse_one(char *opt, struct sm_fuse_config *cfg, struct shift_args *s
 		cfg->writeback = 0;
 	} else if (IS("cache")) {
 		NEED_VALUE();
-		int p = parse_policy(v);
+		int p = !strcmp(v, "image") ? SM_CACHE_IMAGE : parse_policy(v);
 		if (p < 0)
-			return bad("cache=%s: want never, auto or always", v);
+			return bad("cache=%s: want never, auto, always or image", v);
 		cfg->cache = (enum sm_cache)p;
 	} else if (IS("timeout") || IS("entry_timeout") || IS("attr_timeout") ||
 		   IS("negative_timeout")) {
@@ -164,6 +164,10 @@ static int parse_one(char *opt, struct sm_fuse_config *cfg, struct shift_args *s
 		    !S_ISCHR(st.st_mode) || st.st_rdev != makedev(10, 229))
 			return bad("fuse_fd=%s: not an open /dev/fuse", v);
 		cfg->fuse_fd = (int)fd;
+	} else if (IS("clone_fd")) {
+		cfg->clone_fd = 1;
+	} else if (IS("noclone_fd") || IS("no_clone_fd")) {
+		cfg->clone_fd = 0;
 	} else if (IS("beneath")) {
 		cfg->beneath = 1;
 	} else if (IS("passthrough")) {

@@ -380,7 +380,7 @@ int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops)
 	}
 
 	struct fuse_loop_config *lc = fuse_loop_cfg_create();
-	fuse_loop_cfg_set_clone_fd(lc, 0);
+	fuse_loop_cfg_set_clone_fd(lc, (unsigned)fs->cfg.clone_fd);
 	fuse_loop_cfg_set_max_threads(lc, fs->cfg.max_threads ? fs->cfg.max_threads : 16);
 	r = fuse_session_loop_mt(fs->se, lc);
 	fuse_loop_cfg_destroy(lc);

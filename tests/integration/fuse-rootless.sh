@@ -64,7 +64,7 @@ fi
 diag "$(echo "$out" | tr '\n' ' ')"
 like "mounted by the root of a namespace whose root is host uid 200000" "$out" "uid=0 map=200000"
 like "passthrough is off: the kernel wants CAP_SYS_ADMIN in the initial namespace" "$out" \
-	"features=passthrough=off killpriv_v2=on writeback=off idmap=off \(no passthrough: no CAP_SYS_ADMIN in the initial user namespace\)"
+	"features=passthrough=off killpriv_v2=on writeback=off idmap=off cache=auto [^(]*\(no passthrough: no CAP_SYS_ADMIN in the initial user namespace\)"
 like "namespace uid 1000 creates through the mount" "$out" "made"
 like "... it sees its own ids" "$out" "through=1000:1000"
 like "... stored as namespace uid 0" "$out" "disk=0:0"
