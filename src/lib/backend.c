@@ -168,23 +168,32 @@ int sm_fuse_mount(const char *src, const char *dst, const struct sm_idmap *uid,
 	}
 }
 
+/* One of the unlisted strings a shiftfs-fuse mount root serves, NUL-terminated
+ * in buf (len > 0); -ENODATA where the mount is not shiftfs-fuse's. */
+static int read_root_xattr(const char *mountpoint, const char *name, char *buf, size_t len)
+{
+	ssize_t n = getxattr(mountpoint, name, buf, len - 1);
+	if (n < 0)
+		return errno == ENOTSUP ? -ENODATA : sm_negerrno();
+	buf[n] = '\0';
+	return 0;
+}
+
 int sm_fuse_read_maps(const char *mountpoint, struct sm_idmap *ret_uid, struct sm_idmap *ret_gid)
 {
 	char spec[8192];
 	struct sm_error err;
 
-	ssize_t n = getxattr(mountpoint, SM_FUSE_MAP_XATTR, spec, sizeof(spec) - 1);
-	if (n < 0)
-		return errno == ENOTSUP ? -ENODATA : sm_negerrno();
-	spec[n] = '\0';
+	int r = read_root_xattr(mountpoint, SM_FUSE_MAP_XATTR, spec, sizeof(spec));
+	if (r < 0)
+		return r;
 
 	_cleanup_free_ struct sm_idmap *u = malloc(sizeof(*u)), *g = malloc(sizeof(*g));
 	if (!u || !g)
 		return -ENOMEM;
 	sm_idmap_init(u);
 	sm_idmap_init(g);
-	int r = sm_idmap_parse_spec(spec, u, g, &err);
-	if (r < 0)
+	if (sm_idmap_parse_spec(spec, u, g, &err) < 0)
 		return -EBADMSG;
 	if (ret_uid)
 		*ret_uid = *u;
@@ -197,11 +206,8 @@ int sm_fuse_read_features(const char *mountpoint, char *buf, size_t len)
 {
 	if (len == 0)
 		return -ERANGE;
-	ssize_t n = getxattr(mountpoint, SM_FUSE_FEATURES_XATTR, buf, len - 1);
-	if (n < 0) {
+	int r = read_root_xattr(mountpoint, SM_FUSE_FEATURES_XATTR, buf, len);
+	if (r < 0)
 		buf[0] = '\0';
-		return errno == ENOTSUP ? -ENODATA : sm_negerrno();
-	}
-	buf[n] = '\0';
-	return 0;
+	return r;
 }
