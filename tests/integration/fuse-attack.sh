@@ -14,11 +14,7 @@ if [ -z "${SM_PRIVATE_NS:-}" ]; then
 fi
 . "$(dirname "$0")/../lib/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root"
-	done_testing
-	exit
-fi
+skip_all_unless_root
 ROUNDS=${FUSE_ATTACK_ROUNDS:-400}
 MAP=b:0:200000:65536 # disk 0.. <-> host 200000.., the tenant's namespace
 chmod 755 "$SM_TMP"

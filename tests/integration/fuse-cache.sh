@@ -10,11 +10,7 @@
 . "$(dirname "$0")/../lib/private-ns.sh"
 . "$(dirname "$0")/../lib/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root"
-	done_testing
-	exit
-fi
+skip_all_unless_root
 
 # What a writer beside a read-write mount is promised: seen within the 1 s
 # timeout; the deadline adds slack for a loaded machine (and the ASan build).

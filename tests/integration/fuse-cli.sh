@@ -3,11 +3,7 @@
 # --backend=fuse|auto`, `shiftmount show`, SIGTERM and umount.
 . "$(dirname "$0")/../lib/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root"
-	done_testing
-	exit
-fi
+skip_all_unless_root
 
 rc_of() { "$@" >/dev/null 2>&1; echo $?; }
 err_of() { "$@" 2>&1 >/dev/null | head -n1; }

@@ -3,11 +3,7 @@
 # fsync()ed is on the source, the mount reports ENOTCONN, umount cleans up.
 . "$(dirname "$0")/../lib/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root"
-	done_testing
-	exit
-fi
+skip_all_unless_root
 if ! command -v python3 >/dev/null; then
 	skip "needs python3"
 	done_testing

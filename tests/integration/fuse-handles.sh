@@ -8,11 +8,7 @@
 # must not bring back the old file.
 . "$(dirname "$0")/../lib/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root"
-	done_testing
-	exit
-fi
+skip_all_unless_root
 
 # Open files of process $1, not counting libfuse's splice pipes, which each
 # worker thread makes on its first read.

@@ -15,11 +15,7 @@
 . "$(dirname "$0")/../lib/private-ns.sh"
 . "$(dirname "$0")/../lib/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root"
-	done_testing
-	exit
-fi
+skip_all_unless_root
 for t in setfacl getfacl setcap getcap getfattr setpriv; do
 	if ! command -v $t >/dev/null; then
 		skip "needs $t"

@@ -11,11 +11,7 @@
 # files with a capability.
 . "$(dirname "$0")/../lib/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root"
-	done_testing
-	exit
-fi
+skip_all_unless_root
 for c in python3 setcap getcap setpriv; do
 	if ! command -v $c >/dev/null; then
 		skip "needs $c"

@@ -7,11 +7,7 @@
 # unaligned buffers.
 . "$(dirname "$0")/../lib/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root"
-	done_testing
-	exit
-fi
+skip_all_unless_root
 
 src=$(scratch_fs ext4 128) || { skip "no ext4 scratch fs"; done_testing; exit; }
 dst=$SM_TMP/dst

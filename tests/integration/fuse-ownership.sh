@@ -5,11 +5,7 @@
 # mapping 0 -> host 300000; the image's origin is disk id 100000.
 . "$(dirname "$0")/../lib/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root"
-	done_testing
-	exit
-fi
+skip_all_unless_root
 
 chmod 755 "$SM_TMP" # the tenants must reach the mounts below it
 userns-run --map-root 200000 --pidfile "$SM_TMP/a.pid" -- sleep 600 &

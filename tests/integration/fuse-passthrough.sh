@@ -9,11 +9,7 @@
 # -o writeback).  The requests are counted from the daemon's -d log.
 . "$(dirname "$0")/../lib/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root"
-	done_testing
-	exit
-fi
+skip_all_unless_root
 if ! command -v python3 >/dev/null; then
 	skip "needs python3"
 	done_testing

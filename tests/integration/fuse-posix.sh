@@ -8,11 +8,7 @@
 # are tests/integration/conformance.sh and tests/helpers/conformance.c; this covers the rest.)
 . "$(dirname "$0")/../lib/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root"
-	done_testing
-	exit
-fi
+skip_all_unless_root
 if ! command -v python3 >/dev/null; then
 	skip "needs python3 (renameat2, O_TMPFILE)"
 	done_testing

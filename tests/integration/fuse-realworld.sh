@@ -20,11 +20,7 @@
 . "$SM_SRC/tests/lib/private-ns.sh"
 . "$SM_SRC/tests/lib/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root"
-	done_testing
-	exit
-fi
+skip_all_unless_root
 chmod 755 "$SM_TMP" # the container must reach the mounts below it
 
 # Essential or in every Debian 12 root (debootstrap --variant=minbase),

@@ -5,11 +5,7 @@
 # (FUSE is mountable in a non-initial user namespace).
 . "$(dirname "$0")/../lib/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	skip "needs root to make the test's user namespace"
-	done_testing
-	exit
-fi
+skip_all_unless_root "needs root to make the test's user namespace"
 chmod 755 "$SM_TMP"
 src=$(scratch_fs tmpfs 16) || { skip "no scratch fs"; done_testing; exit; }
 chown 200000:200000 "$src" # owned by the user's namespace root

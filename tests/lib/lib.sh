@@ -120,6 +120,15 @@ wait_for() { # WHAT DEADLINE CMD...
 skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP $1"; }
 diag() { echo "# $*"; }
 
+# A test that means nothing without root: one SKIP saying why, and the
+# test ends there (its plan is that one line).
+skip_all_unless_root() { # [WHY]
+	[ "$(id -u)" = 0 ] && return 0
+	skip "${1:-needs root}"
+	done_testing
+	exit
+}
+
 done_testing() {
 	echo "1..$TAP_N"
 	[ "$TAP_FAILED" = 0 ]
