@@ -129,6 +129,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(JSON_LIBS) -lpthread
 
+# The test programs that are FUSE servers.
+$(BUILD)/tests/helpers/fuse-%: $(BUILD)/obj/tests/helpers/fuse-%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) -lpthread
+
 # Programs the OCI tests copy into a container's minimal root: static, and
 # without the sanitizers (they do not link statically).
 $(BUILD)/tests/static/%: tests/static/%.c

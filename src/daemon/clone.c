@@ -242,8 +242,10 @@ int clone_in_mntns(int mntns_fd, int src_fd, int userns_fd, unsigned flags,
 	do
 		n = poll(&pfd, 1, daemon_config.clone_timeout_ms);
 	while (n < 0 && errno == EINTR);
-	if (n == 0)
+	if (n == 0) {
+		abandon_child(&pid);
 		return -ETIMEDOUT;
+	}
 	if (n < 0)
 		return sm_negerrno();
 

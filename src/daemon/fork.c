@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/close_range.h>
 
@@ -65,4 +66,17 @@ int safe_fork(const int *keep, size_t n_keep, pid_t *ret_pid)
 	if (close_all_but(keep, n_keep) < 0)
 		_exit(EXIT_FAILURE);
 	return 0;
+}
+
+void abandon_child(pid_t *pid)
+{
+	if (*pid > 0)
+		(void)kill(*pid, SIGKILL);
+	*pid = 0;
+}
+
+void reap_children(void)
+{
+	while (wait(NULL) >= 0 || errno == EINTR)
+		;
 }

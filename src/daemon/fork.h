@@ -19,4 +19,19 @@
  * failed.  The child ends with _exit(). */
 int safe_fork(const int *keep, size_t n_keep, pid_t *ret_pid);
 
+/* A child that has run out of time: SIGKILL it, and *pid = 0 so the
+ * caller's _cleanup_kill_ does not wait for it.  Killed is not gone: a child
+ * in a FUSE request its server has read (a tenant's server that never
+ * answers) stays in D state until the server answers or dies, and waiting
+ * for it would hold the answer back.  The worker answers first and reaps
+ * it at its end (reap_children()). */
+void abandon_child(pid_t *pid);
+
+/* Wait for every child of this process to be gone.  A worker calls it
+ * before it exits, so a child held by a filesystem keeps its worker, and
+ * so its principal's worker slot, until it is gone: a tenant's hostile
+ * server holds up only that tenant's requests, and no process escapes the
+ * daemon's count. */
+void reap_children(void);
+
 #endif

@@ -256,8 +256,11 @@ static void start_worker(struct conn *c, json_object *msg, int *fds, unsigned nf
 		keep[n_keep++] = fds[k];
 	pid_t pid = 0;
 	int r = safe_fork(keep, n_keep, &pid);
-	if (r == 0)
-		_exit(answer(c, msg, fds, nfds) < 0 ? 1 : 0);
+	if (r == 0) {
+		r = answer(c, msg, fds, nfds);
+		reap_children();
+		_exit(r < 0 ? 1 : 0);
+	}
 	if (r < 0) {
 		(void)answer(c, msg, fds, nfds); /* in line, as a last resort */
 	} else {

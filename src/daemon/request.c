@@ -280,8 +280,10 @@ static int inspect_in_child(const struct peer *p, const struct sm_delegate_reque
 	do
 		n = poll(&pf, 1, INSPECT_TIMEOUT_MS);
 	while (n < 0 && errno == EINTR);
-	if (n == 0)
+	if (n == 0) {
+		abandon_child(&pid);
 		return -ETIMEDOUT;
+	}
 	if (n < 0)
 		return sm_negerrno();
 	/* More than PIPE_BUF may come in pieces; the child's exit ends it. */
