@@ -156,7 +156,7 @@ bindfs -f -o allow_other "$D/img" "$D/hang" 2>/dev/null &
 fusepid=$!
 if poll 30 grep -q " $D/hang " /proc/self/mountinfo; then
 	at_exit "umount -l '$D/hang' 2>/dev/null"
-	kill -STOP "$fusepid"
+	stop_fuse_server "$fusepid"
 	at_exit "kill -CONT $fusepid 2>/dev/null"
 	fds0=$(idle_fds)
 	sig0=$(mountinfo_sig)

@@ -39,7 +39,7 @@ ok "the daemon holds its signalfd" holds "$d" "anon_inode:\[signalfd\]"
 blocks_some() { [ "$(blocked "$DPID")" != 0000000000000000 ]; }
 ok "the daemon blocks signals (for its signalfd)" blocks_some
 
-kill -STOP "$fusepid"
+stop_fuse_server "$fusepid"
 tenant 200000 shiftmount request "$D/hang" "$FS/dst" >"$SM_TMP/held.out" 2>&1 &
 req=$!
 worker=

@@ -174,6 +174,17 @@ refused() { # DESC REGEX CMD...
 	ok "$desc: daemon still answers" daemon_alive
 }
 
+# SIGSTOP a FUSE server, and wait until every thread of it has stopped: a
+# thread still in its read of /dev/fuse takes a request that comes in the
+# meantime, and the kernel then waits that request out, SIGKILL or not.
+stop_fuse_server() { # PID
+	kill -STOP "$1"
+	wait_for "FUSE server $1 to stop" 30 all_threads_stopped "$1"
+}
+all_threads_stopped() { # PID
+	! awk '{ print $3 }' /proc/"$1"/task/*/stat 2>/dev/null | grep -qv '^[tT]$'
+}
+
 # A marked directory owned at the origin, so the tenant's root can write.
 marked_dir() { # PATH MARK-ARGS...
 	local d=$1

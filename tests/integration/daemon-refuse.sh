@@ -104,7 +104,7 @@ if command -v bindfs >/dev/null && mkdir -p "$D/fuse" &&
 	fusepid=$!
 	at_exit "umount -l '$D/hang'"
 	if poll 30 grep -q " $D/hang " /proc/self/mountinfo; then
-		kill -STOP "$fusepid"
+		stop_fuse_server "$fusepid"
 		at_exit "kill -CONT $fusepid"
 		refused "a FUSE server that never answers" "inspecting the source timed out" \
 			T $REQ "$D/hang" "$FS/dst"
