@@ -23,6 +23,11 @@ extern "C" {
  * negotiated with the kernel, as words "passthrough=on killpriv_v2=on
  * writeback=off" and maybe a parenthesised reason (docs/fuse.md). */
 #define SM_FUSE_FEATURES_XATTR "user.shiftmount.fuse"
+/* The virtual xattr a shiftfs-fuse mount root answers with the -o options it
+ * was started with beyond its map, its mount flags and where it mounted, in
+ * -o syntax ("idmap,cache=never,threads=4"; empty when all are defaults):
+ * what `shiftmount reconfigure` gives the instance that replaces it. */
+#define SM_FUSE_OPTIONS_XATTR "user.shiftmount.options"
 /* The mount's type in /proc/self/mountinfo. */
 #define SM_FUSE_FSTYPE "fuse.shiftfs-fuse"
 
@@ -62,6 +67,12 @@ int sm_fuse_read_maps(const char *mountpoint, struct sm_idmap *ret_uid, struct s
  * not a shiftfs-fuse mount (or one too old to say), -ERANGE when the text
  * does not fit. */
 int sm_fuse_read_features(const char *mountpoint, char *buf, size_t len);
+
+/* The options the shiftfs-fuse mount whose root is `mountpoint` was started
+ * with (SM_FUSE_OPTIONS_XATTR) into `buf` (len bytes, NUL-terminated).
+ * -ENOTCONN when its process is gone, -ENODATA when it is not a shiftfs-fuse
+ * mount (or one too old to say), -ERANGE when the text does not fit. */
+int sm_fuse_read_options(const char *mountpoint, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -103,6 +103,7 @@ struct sm_fs {
 	struct sm_node root;
 	struct sm_itab itab;
 	char map_spec[8192]; /* served as SM_FUSE_MAP_XATTR on the root */
+	char options[512];   /* served as SM_FUSE_OPTIONS_XATTR: options_carried() */
 	struct fuse_session *se;
 };
 
@@ -313,6 +314,11 @@ int cred_kill_suidgid(fuse_req_t req, int fd);
 
 /* options.c */
 int options_parse(int argc, char **argv, struct sm_fuse_config *cfg);
+/* What `cfg`, as parsed and before defaults are applied, asks beyond the
+ * map, the mount flags and where to mount, as -o options: each that is not
+ * the default, in one fixed order and spelling.  The instance `shiftmount
+ * reconfigure` starts in our place is given them, so it serves as we do. */
+int options_carried(const struct sm_fuse_config *cfg, char *buf, size_t len);
 
 /* session.c */
 int session_run(struct sm_fs *fs, const struct fuse_lowlevel_ops *ops);

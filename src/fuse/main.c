@@ -211,6 +211,11 @@ int main(int argc, char **argv)
 	int r = options_parse(argc, argv, cfg);
 	if (r < 0)
 		return r == -ENOMEM ? 1 : 2; /* bad input, including a bad shift= */
+	if (options_carried(cfg, sm_fs.options, sizeof(sm_fs.options)) < 0) {
+		fprintf(stderr, "shiftfs-fuse: the options do not fit in %zu bytes\n",
+			sizeof(sm_fs.options));
+		return 2;
+	}
 
 	raise_fd_limit();
 	if (cfg->allow_other < 0)

@@ -8,9 +8,10 @@
  *
  * The mount root also answers SM_FUSE_MAP_XATTR with the mount's map in
  * --map syntax, which is how `shiftmount show` learns the maps of a FUSE
- * mount, and SM_FUSE_FEATURES_XATTR with what it negotiated with the kernel
- * (passthrough, killpriv_v2, writeback).  Neither is listed, so copies of
- * the tree do not pick them up.
+ * mount, SM_FUSE_FEATURES_XATTR with what it negotiated with the kernel
+ * (passthrough, killpriv_v2, writeback, ...), and SM_FUSE_OPTIONS_XATTR
+ * with the options `shiftmount reconfigure` carries to the instance that
+ * replaces it.  None is listed, so copies of the tree do not pick them up.
  *
  * Symlinks: there is no race-free way to reach a symlink's xattrs from an
  * O_PATH fd on kernels without getxattrat(); they report none.
@@ -34,6 +35,13 @@ static struct sm_xattr_maps maps(void)
 				      .overflow_gid = sm_fs.overflow_gid};
 }
 
+/* The root's virtual xattrs, which cannot be set or removed. */
+static int is_ours(const char *name)
+{
+	return !strcmp(name, SM_FUSE_MAP_XATTR) || !strcmp(name, SM_FUSE_FEATURES_XATTR) ||
+	       !strcmp(name, SM_FUSE_OPTIONS_XATTR);
+}
+
 static void reply_value(fuse_req_t req, const void *v, size_t len, size_t size)
 {
 	if (size == 0)
@@ -53,17 +61,20 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		reply_value(req, sm_fs.map_spec, strlen(sm_fs.map_spec), size);
 		return;
 	}
+	if (n == &sm_fs.root && !strcmp(name, SM_FUSE_OPTIONS_XATTR)) {
+		reply_value(req, sm_fs.options, strlen(sm_fs.options), size);
+		return;
+	}
 	if (n == &sm_fs.root && !strcmp(name, SM_FUSE_FEATURES_XATTR)) {
 		static const char *const cache[] = {"never", "auto", "always", "image"};
 		char f[384];
-		int len = snprintf(
-			f, sizeof(f),
-			"passthrough=%s killpriv_v2=%s writeback=%s idmap=%s cache=%s "
-			"entry_timeout=%g attr_timeout=%g negative_timeout=%g",
-			sm_fs.passthrough ? "on" : "off", sm_fs.killpriv_v2 ? "on" : "off",
-			sm_fs.writeback ? "on" : "off", sm_fs.allow_idmap ? "on" : "off",
-			cache[sm_fs.cfg.cache], sm_fs.entry_timeout, sm_fs.attr_timeout,
-			sm_fs.negative_timeout);
+		int len = snprintf(f, sizeof(f),
+				   "passthrough=%s killpriv_v2=%s writeback=%s idmap=%s cache=%s "
+				   "entry_timeout=%g attr_timeout=%g negative_timeout=%g",
+				   sm_fs.passthrough ? "on" : "off",
+				   sm_fs.killpriv_v2 ? "on" : "off", sm_fs.writeback ? "on" : "off",
+				   sm_fs.allow_idmap ? "on" : "off", cache[sm_fs.cfg.cache],
+				   sm_fs.entry_timeout, sm_fs.attr_timeout, sm_fs.negative_timeout);
 		if (!sm_fs.passthrough && sm_fs.passthrough_why)
 			len += snprintf(f + len, sizeof(f) - (size_t)len, " (no passthrough: %s)",
 					sm_fs.passthrough_why);
@@ -150,8 +161,7 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *v
 	const void *v = value;
 	int r = 0;
 
-	if (n == &sm_fs.root &&
-	    (!strcmp(name, SM_FUSE_MAP_XATTR) || !strcmp(name, SM_FUSE_FEATURES_XATTR))) {
+	if (n == &sm_fs.root && is_ours(name)) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}
@@ -230,8 +240,7 @@ void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	struct sm_node *n = node_of(ino);
 	char path[64];
 
-	if (n == &sm_fs.root &&
-	    (!strcmp(name, SM_FUSE_MAP_XATTR) || !strcmp(name, SM_FUSE_FEATURES_XATTR))) {
+	if (n == &sm_fs.root && is_ours(name)) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}

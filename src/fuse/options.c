@@ -332,3 +332,61 @@ int options_parse(int argc, char **argv, struct sm_fuse_config *cfg)
 	free(sa.target);
 	return r;
 }
+
+/* Append one option, comma-separated, to buf (n bytes used of len). */
+__attribute__((format(printf, 4, 5))) static int add_option(char *buf, size_t len, size_t *n,
+							    const char *fmt, ...)
+{
+	if (*n > 0) {
+		if (*n + 1 >= len)
+			return -ENAMETOOLONG;
+		buf[(*n)++] = ',';
+		buf[*n] = '\0';
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k >= len - *n)
+		return -ENAMETOOLONG;
+	*n += (size_t)k;
+	return 0;
+}
+
+int options_carried(const struct sm_fuse_config *cfg, char *buf, size_t len)
+{
+	static const char *const policy[] = {"never", "auto", "always", "image"};
+	size_t n = 0;
+	int r = 0;
+	if (len == 0)
+		return -ENAMETOOLONG;
+	buf[0] = '\0';
+	if (cfg->allow_other >= 0)
+		r |= add_option(buf, len, &n, "%s",
+				cfg->allow_other ? "allow_other" : "noallow_other");
+	if (cfg->writeback)
+		r |= add_option(buf, len, &n, "writeback");
+	if (!cfg->flock)
+		r |= add_option(buf, len, &n, "no_flock");
+	if (!cfg->passthrough)
+		r |= add_option(buf, len, &n, "nopassthrough");
+	if (!cfg->killpriv)
+		r |= add_option(buf, len, &n, "nokillpriv");
+	if (cfg->idmap)
+		r |= add_option(buf, len, &n, "idmap");
+	if (cfg->clone_fd)
+		r |= add_option(buf, len, &n, "clone_fd");
+	if (cfg->handles != SM_HANDLES_AUTO)
+		r |= add_option(buf, len, &n, "handles=%s", policy[cfg->handles]);
+	if (cfg->max_threads)
+		r |= add_option(buf, len, &n, "threads=%u", cfg->max_threads);
+	if (cfg->cache != SM_CACHE_UNSET)
+		r |= add_option(buf, len, &n, "cache=%s", policy[cfg->cache]);
+	if (cfg->entry_timeout >= 0)
+		r |= add_option(buf, len, &n, "entry_timeout=%.9g", cfg->entry_timeout);
+	if (cfg->attr_timeout >= 0)
+		r |= add_option(buf, len, &n, "attr_timeout=%.9g", cfg->attr_timeout);
+	if (cfg->negative_timeout >= 0)
+		r |= add_option(buf, len, &n, "negative_timeout=%.9g", cfg->negative_timeout);
+	return r < 0 ? -ENAMETOOLONG : 0;
+}

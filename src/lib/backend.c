@@ -202,12 +202,23 @@ int sm_fuse_read_maps(const char *mountpoint, struct sm_idmap *ret_uid, struct s
 	return 0;
 }
 
-int sm_fuse_read_features(const char *mountpoint, char *buf, size_t len)
+/* A root xattr as text, or "" and -errno. */
+static int read_root_text(const char *mountpoint, const char *name, char *buf, size_t len)
 {
 	if (len == 0)
 		return -ERANGE;
-	int r = read_root_xattr(mountpoint, SM_FUSE_FEATURES_XATTR, buf, len);
+	int r = read_root_xattr(mountpoint, name, buf, len);
 	if (r < 0)
 		buf[0] = '\0';
 	return r;
+}
+
+int sm_fuse_read_features(const char *mountpoint, char *buf, size_t len)
+{
+	return read_root_text(mountpoint, SM_FUSE_FEATURES_XATTR, buf, len);
+}
+
+int sm_fuse_read_options(const char *mountpoint, char *buf, size_t len)
+{
+	return read_root_text(mountpoint, SM_FUSE_OPTIONS_XATTR, buf, len);
 }

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "shiftmount/backend.h"
@@ -270,7 +271,16 @@ static int swap_kernel(struct sm_live_mount *m, const struct sm_plan *p, struct 
 static int swap_fuse(struct sm_live_mount *m, const struct sm_idmap *uid,
 		     const struct sm_idmap *gid, unsigned flags, struct sm_error *e)
 {
-	int r = sm_fuse_mount(m->entry.source, m->entry.target, uid, gid, flags, "beneath");
+	/* The new instance serves as the old one did (-o idmap, cache=,
+	 * threads=, ...) but for the map and flags asked for.  An instance
+	 * from before SM_FUSE_OPTIONS_XATTR says nothing: defaults. */
+	char extra[600];
+	int r = sm_fuse_read_options(m->entry.target, extra, sizeof(extra) - sizeof(",beneath"));
+	if (r < 0 && r != -ENODATA)
+		return sm_error_failed_hint(
+			e, r, NULL, "%s: reading the options it was started with", m->entry.target);
+	strcat(extra, *extra ? ",beneath" : "beneath");
+	r = sm_fuse_mount(m->entry.source, m->entry.target, uid, gid, flags, extra);
 	if (r == -ENOENT)
 		return sm_error_failed_hint(e, r, "install shiftfs-fuse, or set SHIFTFS_FUSE",
 					    "%s: starting shiftfs-fuse", m->entry.source);

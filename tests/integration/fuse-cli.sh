@@ -91,6 +91,24 @@ ok "shiftfs-fuse -o nopassthrough" shiftfs-fuse -o map=b:100000:200000:65536,nop
 like "show -v: passthrough=off with -o nopassthrough" \
 	"$(shiftmount show -v "$dst" | grep '^  features')" \
 	"^  features passthrough=off killpriv_v2=(on|off) writeback=off .*-o nopassthrough"
+umount "$dst"
+
+# user.shiftmount.options: what it was started with beyond the map, the
+# flags and where, in one spelling (what shiftmount reconfigure carries).
+# Another map than the other instances', whose command lines the checks
+# below find them by.
+options() { getfattr --absolute-names --only-values -n user.shiftmount.options "$1" 2>&1; }
+shiftfs-fuse -o map=b:100000:300000:65536 "$src" "$dst"
+is "options: none but map given: empty" "$(options "$dst")" ""
+umount "$dst"
+shiftfs-fuse -o map=b:100000:300000:65536,ro,nosuid,rbind,no_passthrough,timeout=2,noallow_other,writeback_cache,no_flock,max_threads=5,handles=never,clone_fd,no_killpriv,negative_timeout=0 "$src" "$dst"
+is "options: in one order and spelling, without map, flags and recursion" "$(options "$dst")" \
+	"noallow_other,writeback,no_flock,nopassthrough,nokillpriv,clone_fd,handles=never,threads=5,entry_timeout=2,attr_timeout=2,negative_timeout=0"
+not_ok_expected "options: cannot be set" setfattr -n user.shiftmount.options -v idmap "$dst"
+not_ok_expected "options: cannot be removed" setfattr -x user.shiftmount.options "$dst"
+is "options: not listed" "$(getfattr --absolute-names -d -m - "$dst" 2>&1 | grep -c shiftmount.options)" 0
+umount "$dst"
+shiftfs-fuse -o map=b:100000:200000:65536,nopassthrough "$src" "$dst"
 ok "bind a kernel mount beside it" shiftmount bind --backend=kernel --map b:100000:200000:65536 "$src" "$lower"
 out=$(shiftmount show -v "$lower")
 like "show -v lists the kernel mount" "$out" "backend +kernel"

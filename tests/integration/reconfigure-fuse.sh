@@ -3,7 +3,8 @@
 # goes beneath the old one, the old one is detached and exits once its last
 # user (an open file, a cwd) is gone; open files keep the old map, new
 # lookups see the new one, and 100 swaps under a tight stat loop never show
-# the unshifted owner or ENOENT.
+# the unshifted owner or ENOENT.  The new instance is given the old one's
+# options (-o idmap, cache=, threads=, ...).
 . "$SM_SRC/tests/integration/reconfigure-lib.sh"
 
 # Exactly one live shiftfs-fuse process serves DST.
@@ -34,6 +35,40 @@ for fs in ext4 tmpfs; do
 	is "fuse on $fs:   the mount unchanged (id, flags, map)" "$(mount_state "$d")" "$state"
 	is "fuse on $fs:   the mount table unchanged" "$(mountinfo_sig)" "$sig"
 	ok "fuse on $fs:   and it still serves" stat "$d/watched"
+
+	# The new instance serves as the old one did: the options it was
+	# started with beyond map and flags go along (user.shiftmount.options);
+	# the map and the flags are the ones asked for.
+	src=$dir/opts d=$SM_TMP/opts-$fs
+	mkdir -p "$src" "$d"
+	echo hi >"$src/f"
+	opts=nopassthrough,nokillpriv,idmap,handles=always,threads=3,cache=never,attr_timeout=0.5
+	shiftfs-fuse -o "map=b:0:100000:65536,$opts" -- "$src" "$d"
+	at_exit "umount -l '$d' 2>/dev/null"
+	carried=$(getfattr --absolute-names --only-values -n user.shiftmount.options "$d" 2>&1)
+	is "fuse on $fs: the options it was started with, in user.shiftmount.options" "$carried" "$opts"
+	shiftmount reconfigure --map b:0:200000:65536 "$d"
+	is "fuse on $fs:   reconfigure --map: exit 0" "$?" 0
+	is "fuse on $fs:   the new map" "$(stat -c %u "$d/f")" 200000
+	is "fuse on $fs:   the new instance was started with the same options" \
+		"$(getfattr --absolute-names --only-values -n user.shiftmount.options "$d" 2>&1)" "$opts"
+	like "fuse on $fs:   and serves by them (shiftmount show -v)" "$(shiftmount show -v "$d")" \
+		"features +passthrough=off killpriv_v2=off writeback=off idmap=on cache=never entry_timeout=0 attr_timeout=0.5 "
+	wait_for "fuse on $fs:   the old instance to exit, one shiftfs-fuse serving DST" 30 \
+		one_instance "$d"
+	umount "$d"
+
+	# A read-only image mount made read-write: the options go along, the
+	# cache by use does not (cache=image was the default of ro, not asked).
+	shiftfs-fuse -o "map=b:0:100000:65536,ro,idmap,threads=2" -- "$src" "$d"
+	like "fuse on $fs: -o ro,idmap,threads=2: cache=image" "$(shiftmount show -v "$d")" "idmap=on cache=image"
+	shiftmount reconfigure -o rw "$d"
+	is "fuse on $fs:   reconfigure -o rw: exit 0" "$?" 0
+	ok "fuse on $fs:   writable" sh -c "echo rw >>'$d/f'"
+	is "fuse on $fs:   options carried" \
+		"$(getfattr --absolute-names --only-values -n user.shiftmount.options "$d" 2>&1)" "idmap,threads=2"
+	like "fuse on $fs:   cache by use: auto for rw" "$(shiftmount show -v "$d")" "idmap=on cache=auto "
+	umount "$d"
 done
 
 done_testing
