@@ -27,14 +27,15 @@ extern "C" {
 /* How the calling front end spells things, so that a message names what its
  * user typed.  sm_plan_request_init() fills in shiftmount bind's spelling. */
 struct sm_plan_names {
-	const char *program;	/* "shiftmount": where shiftfs-fuse is looked for */
-	const char *target;	/* "--shift" */
-	const char *origin_ns;	/* "--origin-ns" */
-	const char *origin_uid; /* "--origin-uid" (or "--origin", whichever set it) */
-	const char *origin_gid; /* "--origin-gid" (or "--origin") */
-	const char *range;	/* "--range" */
-	const char *map;	/* "--map" */
-	const char *use_fuse;	/* "--backend=fuse" */
+	const char *program;	  /* "shiftmount": where shiftfs-fuse is looked for */
+	const char *target;	  /* "--shift" */
+	const char *origin_ns;	  /* "--origin-ns" */
+	const char *origin_uid;	  /* "--origin-uid" (or "--origin", whichever set it) */
+	const char *origin_gid;	  /* "--origin-gid" (or "--origin") */
+	const char *range;	  /* "--range" */
+	const char *map;	  /* "--map" */
+	const char *use_fuse;	  /* "--backend=fuse" */
+	const char *fuse_options; /* "--fuse-options" */
 };
 
 struct sm_plan_request {
@@ -66,6 +67,11 @@ struct sm_plan_request {
 
 	unsigned flags;		 /* SM_MOUNT_* */
 	enum sm_backend backend; /* SM_BACKEND_AUTO: sm_plan() probes */
+	/* More -o options for shiftfs-fuse (idmap, cache=never, ...), used when
+	 * the FUSE backend is chosen; NULL for none.  Those the plan sets
+	 * itself (map=, ro, recursive, ...) are bad input, and so is the list
+	 * with an explicit kernel backend. */
+	const char *fuse_options;
 
 	struct sm_plan_names names;
 };
@@ -99,6 +105,7 @@ struct sm_plan {
 	int has_warning;
 	struct sm_plan_warning warning;
 	struct sm_plan_names names; /* the request's, for sm_plan_mount()'s messages */
+	char fuse_options[512];	    /* the request's, checked; "" for none */
 };
 
 /* Fields cleared, fds -EBADF, backend AUTO, names as shiftmount bind's. */

@@ -44,6 +44,9 @@ static void help(void)
 	       "  -r, --recursive       shift the submounts of SRC too\n"
 	       "  -o OPTS               ro,nosuid,nodev,noexec\n"
 	       "  --backend=B           auto (default), kernel or fuse\n"
+	       "  --fuse-options OPTS   more -o options for shiftfs-fuse when it is the\n"
+	       "                        backend: idmap, cache=never, threads=N, ... (see\n"
+	       "                        shiftfs-fuse(1))\n"
 	       "  -v, --verbose         say what is done\n"
 	       "  -h, --help            this text\n"
 	       "\n"
@@ -54,11 +57,13 @@ static int parse_args(int argc, char **argv, struct bind_args *a)
 {
 	enum {
 		OPT_BACKEND = OPT_PLAN_END,
+		OPT_FUSE_OPTIONS,
 	};
 	static const struct option longopts[] = {
 		PLAN_LONG_OPTIONS,
 		{"recursive", no_argument, NULL, 'r'},
 		{"backend", required_argument, NULL, OPT_BACKEND},
+		{"fuse-options", required_argument, NULL, OPT_FUSE_OPTIONS},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -89,6 +94,9 @@ static int parse_args(int argc, char **argv, struct bind_args *a)
 			if (sm_backend_parse(optarg, &a->plan.req.backend) < 0)
 				return usage_error(
 					"--backend: \"%s\": must be auto, kernel or fuse", optarg);
+			break;
+		case OPT_FUSE_OPTIONS:
+			a->plan.req.fuse_options = optarg;
 			break;
 		case 'v':
 			cli_verbose = 1;
@@ -175,6 +183,10 @@ int verb_bind(int argc, char **argv)
 	if (sm_plan(&a->plan.req, &plan, &err) < 0)
 		return report_error(&err);
 	verbose_plan(plan);
+	if (plan->backend == SM_BACKEND_KERNEL && *plan->fuse_options)
+		fprintf(stderr,
+			"shiftmount: --fuse-options not used: the kernel backend was chosen (give "
+			"--backend=fuse for shiftfs-fuse)\n");
 
 	if (sm_plan_mount(plan, srcfd, a->src, dstfd, a->dst, &err) < 0)
 		return report_error(&err);

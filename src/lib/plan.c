@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -36,6 +37,7 @@ void sm_plan_request_init(struct sm_plan_request *req)
 				.range = "--range",
 				.map = "--map",
 				.use_fuse = "--backend=fuse",
+				.fuse_options = "--fuse-options",
 			},
 	};
 }
@@ -419,6 +421,51 @@ static void check_owner(const struct sm_plan_request *req, struct sm_plan *p)
 				      origin_of(p, &p->gid, p->origin_gid), &p->warning) == 1;
 }
 
+/* The options of shiftfs-fuse the plan gives it itself: the map, the flags,
+ * and where and how it mounts. */
+static const char *const plan_sets[] = {
+	"map",	  "shift",     "origin", "origin-uid", "origin_uid", "origin-gid", "origin_gid",
+	"range",  "recursive", "rbind",	 "beneath",    "fuse_fd",    "ro",	   "rw",
+	"nosuid", "suid",      "nodev",	 "dev",	       "noexec",     "exec",
+};
+
+/* The request's extra options for shiftfs-fuse, checked and copied; what
+ * shiftfs-fuse itself does not know it refuses when it starts. */
+static int plan_fuse_options(const struct sm_plan_request *req, struct sm_plan *p,
+			     struct sm_error *err)
+{
+	const char *o = req->fuse_options, *what = req->names.fuse_options;
+	if (!o || !*o)
+		return 0;
+	if (req->backend == SM_BACKEND_KERNEL)
+		return sm_error_input(
+			err, EINVAL,
+			"%s: options of shiftfs-fuse, but the kernel backend was asked "
+			"for",
+			what);
+	if (strlen(o) >= sizeof(p->fuse_options))
+		return sm_error_input(err, EINVAL, "%s: longer than %zu bytes", what,
+				      sizeof(p->fuse_options) - 1);
+	for (const char *c = o; *c; c++)
+		if (*c <= ' ' || *c == 0x7f)
+			return sm_error_input(err, EINVAL,
+					      "%s: \"%s\": no spaces or control characters", what,
+					      o);
+	for (const char *t = o; *t; t += strcspn(t, ","), t += *t == ',') {
+		size_t n = strcspn(t, ",="), len = strcspn(t, ",");
+		if (len == 0)
+			return sm_error_input(err, EINVAL, "%s: \"%s\": an empty option", what, o);
+		for (size_t i = 0; i < ELEMENTSOF(plan_sets); i++)
+			if (strlen(plan_sets[i]) == n && !strncmp(t, plan_sets[i], n))
+				return sm_error_input(err, EINVAL,
+						      "%s: \"%.*s\": set by shiftmount itself (the "
+						      "map, -o, -r, where it mounts)",
+						      what, (int)len, t);
+	}
+	snprintf(p->fuse_options, sizeof(p->fuse_options), "%s", o);
+	return 0;
+}
+
 int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan, struct sm_error *err)
 {
 	_cleanup_free_ struct sm_plan *p = calloc(1, sizeof(*p));
@@ -430,7 +477,10 @@ int sm_plan(const struct sm_plan_request *req, struct sm_plan **ret_plan, struct
 	p->requested = req->backend;
 	p->names = req->names;
 
-	int r = plan_maps(req, p, err);
+	int r = plan_fuse_options(req, p, err);
+	if (r < 0)
+		return r;
+	r = plan_maps(req, p, err);
 	if (r < 0)
 		return r;
 
@@ -492,7 +542,7 @@ static int mount_kernel(const struct sm_plan *p, const struct sm_plan_names *nam
 static int mount_fuse(const struct sm_plan *p, const struct sm_plan_names *names, const char *src,
 		      const char *dst, struct sm_error *e)
 {
-	int r = sm_fuse_mount(src, dst, &p->uid, &p->gid, p->flags, NULL);
+	int r = sm_fuse_mount(src, dst, &p->uid, &p->gid, p->flags, p->fuse_options);
 	if (r == -ENOENT) {
 		char hint[384];
 		snprintf(hint, sizeof(hint),

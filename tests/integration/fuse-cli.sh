@@ -115,6 +115,43 @@ like "show -v lists the kernel mount" "$out" "backend +kernel"
 is "... with no features line" "$(echo "$out" | grep -c '^  features')" 0
 umount "$lower"
 umount "$dst"
+# bind --fuse-options: more options for shiftfs-fuse, here -o idmap, so
+# that the FUSE mount can itself be idmapped by the kernel backend.
+m=b:100000:400000:65536
+ok "bind --backend=fuse --fuse-options idmap,cache=never,threads=2" \
+	shiftmount bind --backend=fuse --fuse-options idmap,cache=never,threads=2 --map $m "$src" "$dst"
+like "... shiftfs-fuse serves by them" "$(shiftmount show -v "$dst" | grep '^  features')" \
+	" idmap=on cache=never "
+is "... as it was started with them" \
+	"$(getfattr --absolute-names --only-values -n user.shiftmount.options "$dst" 2>&1)" \
+	"idmap,threads=2,cache=never"
+ok "... and the kernel backend can idmap it" \
+	shiftmount bind --backend=kernel --map b:400000:500000:65536 "$dst" "$lower"
+is "... the two maps compose" "$(owner "$lower/f")" "500005:500005"
+umount "$lower"
+umount "$dst"
+sig=$(mountinfo_sig)
+for o in map=b:0:0:1 shift=1 ro nosuid,idmap recursive beneath fuse_fd=3 "idmap,,cache=never" "idmap cache=never"; do
+	is "--fuse-options '$o': exit 2" "$(rc_of shiftmount bind --backend=fuse --fuse-options "$o" --map $m "$src" "$dst")" 2
+done
+like "... says whose option it is" "$(err_of shiftmount bind --backend=fuse --fuse-options ro --map $m "$src" "$dst")" \
+	'--fuse-options: "ro": set by shiftmount itself'
+is "--fuse-options with --backend=kernel: exit 2" \
+	"$(rc_of shiftmount bind --backend=kernel --fuse-options idmap --map $m "$src" "$dst")" 2
+like "... says why" "$(err_of shiftmount bind --backend=kernel --fuse-options idmap --map $m "$src" "$dst")" \
+	"options of shiftfs-fuse, but the kernel backend was asked for"
+is "an option shiftfs-fuse does not know: exit 2" \
+	"$(rc_of shiftmount bind --backend=fuse --fuse-options idmap,bogus --map $m "$src" "$dst")" 2
+like "... in shiftfs-fuse's own words" \
+	"$(shiftmount bind --backend=fuse --fuse-options bogus --map $m "$src" "$dst" 2>&1)" 'unknown option "bogus"'
+is "the refusals left the mount table as it was" "$(mountinfo_sig)" "$sig"
+out=$(shiftmount bind --fuse-options idmap --map $m "$src" "$dst" 2>&1)
+is "auto choosing the kernel: exit 0" "$?" 0
+like "... says the options were not used" "$out" "--fuse-options not used: the kernel backend was chosen"
+not_ok_expected "... mounted by the kernel, not shiftfs-fuse" mounted "$dst"
+umount "$dst"
+like "bind --help names --fuse-options" "$(shiftmount bind --help)" "--fuse-options OPTS"
+
 ok "shiftfs-fuse again, for a server that dies" shiftfs-fuse -o map=b:100000:200000:65536 "$src" "$dst"
 kill -KILL "$(pgrep -f "^[^ ]*shiftfs-fuse -o map=b:100000:200000:65536 $src $dst")"
 wait_for "... the killed FUSE server's mount to go dead" 30 sh -c "! stat '$dst/f'"
