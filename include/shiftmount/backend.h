@@ -49,7 +49,8 @@ int sm_backend_choose(int dirfd, const char *path, enum sm_backend requested, en
 int sm_fuse_find(char *buf, size_t len);
 
 /* Mount `src` on `dst` with shiftfs-fuse for the maps (disk -> host) and
- * SM_MOUNT_* `flags`; `extra` (may be NULL) is appended to its -o options.
+ * SM_MOUNT_* `flags`; `extra` (may be NULL) are more -o options, given
+ * before the map and the flags so that those win over anything in it.
  * Returns once the mount works (shiftfs-fuse has daemonized) with 0, or with
  * -EINVAL (it refused its input), -ENOENT (no binary) or -EIO (the mount
  * failed).  shiftfs-fuse's own message about the failure goes to stderr. */

@@ -114,7 +114,10 @@ int sm_fuse_mount(const char *src, const char *dst, const struct sm_idmap *uid,
 	_cleanup_free_ char *opts = malloc(cap);
 	if (!opts)
 		return -ENOMEM;
-	int n = snprintf(opts, cap, "map=");
+	/* `extra` first: what comes later wins, and the map and the flags
+	 * are the caller's to set, whatever `extra` says. */
+	int n = extra && *extra ? snprintf(opts, cap, "%s,map=", extra)
+				: snprintf(opts, cap, "map=");
 	r = sm_idmap_format_spec(uid, gid, opts + n, cap - (size_t)n);
 	if (r < 0)
 		return r;
@@ -130,8 +133,6 @@ int sm_fuse_mount(const char *src, const char *dst, const struct sm_idmap *uid,
 	for (size_t i = 0; i < ELEMENTSOF(words); i++)
 		if (flags & words[i].flag)
 			n += snprintf(opts + n, cap - (size_t)n, ",%s", words[i].name);
-	if (extra && *extra)
-		snprintf(opts + n, cap - (size_t)n, ",%s", extra);
 
 	/* Everything the child needs is ready: after fork() it only execs. */
 	char *argv[] = {bin, "-o", opts, "--", (char *)src, (char *)dst, NULL};

@@ -21,8 +21,10 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "shiftmount/backend.h"
 #include "shiftmount/mount.h"
@@ -268,17 +270,73 @@ static int swap_kernel(struct sm_live_mount *m, const struct sm_plan *p, struct 
 	return detach_old(m, e);
 }
 
+/* The names shiftfs-fuse's options_carried() writes, and nothing else. */
+static const char *const carried[] = {
+	"allow_other", "noallow_other", "writeback",	"no_flock",	    "nopassthrough",
+	"nokillpriv",  "idmap",		"clone_fd",	"handles",	    "threads",
+	"cache",       "entry_timeout", "attr_timeout", "negative_timeout",
+};
+
+/* Whether the root at `path` lists `name`: a virtual xattr of shiftfs-fuse
+ * is never listed, the source directory's own xattrs are. */
+static int lists(const char *path, const char *name)
+{
+	ssize_t n = listxattr(path, NULL, 0);
+	if (n <= 0)
+		return 0;
+	_cleanup_free_ char *names = malloc((size_t)n);
+	if (!names || (n = listxattr(path, names, (size_t)n)) < 0)
+		return 0;
+	for (char *s = names; s < names + n; s += strlen(s) + 1)
+		if (!strcmp(s, name))
+			return 1;
+	return 0;
+}
+
+/* What the old instance was started with beyond its map and flags, so the
+ * new one serves as it did (-o idmap, cache=, threads=, ...), into `buf`.
+ * Believed only from an instance that serves SM_FUSE_OPTIONS_XATTR itself:
+ * an older one passes the name through to the source directory, where a
+ * tenant may have set it; a listed name is that, and gives the defaults.
+ * Every name must be one shiftfs-fuse carries. */
+static int old_options(struct sm_live_mount *m, char *buf, size_t len, struct sm_error *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->dst_fd);
+	buf[0] = '\0';
+	if (lists(path, SM_FUSE_OPTIONS_XATTR))
+		return 0;
+	int r = sm_fuse_read_options(path, buf, len);
+	if (r == -ENODATA)
+		return 0;
+	if (r < 0)
+		return sm_error_failed_hint(
+			e, r, NULL, "%s: reading the options it was started with", m->entry.target);
+	for (const char *t = buf; *t; t += strcspn(t, ","), t += *t == ',') {
+		size_t n = strcspn(t, ",="), i = 0;
+		while (i < ELEMENTSOF(carried) &&
+		       !(strlen(carried[i]) == n && !strncmp(t, carried[i], n)))
+			i++;
+		if (i == ELEMENTSOF(carried)) {
+			r = sm_error_failed_hint(
+				e, -EBADMSG, NULL,
+				"%s: the options it says it was started with (%s): "
+				"\"%.*s\" is not one shiftfs-fuse carries",
+				m->entry.target, SM_FUSE_OPTIONS_XATTR, (int)strcspn(t, ","), t);
+			buf[0] = '\0';
+			return r;
+		}
+	}
+	return 0;
+}
+
 static int swap_fuse(struct sm_live_mount *m, const struct sm_idmap *uid,
 		     const struct sm_idmap *gid, unsigned flags, struct sm_error *e)
 {
-	/* The new instance serves as the old one did (-o idmap, cache=,
-	 * threads=, ...) but for the map and flags asked for.  An instance
-	 * from before SM_FUSE_OPTIONS_XATTR says nothing: defaults. */
 	char extra[600];
-	int r = sm_fuse_read_options(m->entry.target, extra, sizeof(extra) - sizeof(",beneath"));
-	if (r < 0 && r != -ENODATA)
-		return sm_error_failed_hint(
-			e, r, NULL, "%s: reading the options it was started with", m->entry.target);
+	int r = old_options(m, extra, sizeof(extra) - sizeof(",beneath"), e);
+	if (r < 0)
+		return r;
 	strcat(extra, *extra ? ",beneath" : "beneath");
 	r = sm_fuse_mount(m->entry.source, m->entry.target, uid, gid, flags, extra);
 	if (r == -ENOENT)

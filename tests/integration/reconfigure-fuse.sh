@@ -69,6 +69,21 @@ for fs in ext4 tmpfs; do
 		"$(getfattr --absolute-names --only-values -n user.shiftmount.options "$d" 2>&1)" "idmap,threads=2"
 	like "fuse on $fs:   cache by use: auto for rw" "$(shiftmount show -v "$d")" "idmap=on cache=auto "
 	umount "$d"
+
+	# The source directory's own user.shiftmount.options, which an older
+	# instance passed through and a tenant may have set, is not believed:
+	# it is listed (the served one never is), and the new instance gets
+	# the defaults, not what was planted.
+	setfattr -n user.shiftmount.options -v "idmap,allow_other" "$src"
+	shiftfs-fuse -o "map=b:0:100000:65536,cache=never" -- "$src" "$d"
+	ok "fuse on $fs: an options xattr on the source directory shows in the listing" \
+		sh -c "getfattr --absolute-names -d -m - '$d' | grep -q shiftmount.options"
+	shiftmount reconfigure --map b:0:200000:65536 "$d"
+	is "fuse on $fs:   reconfigure --map: exit 0" "$?" 0
+	like "fuse on $fs:   neither planted nor served options were carried: defaults" \
+		"$(shiftmount show -v "$d")" "idmap=off cache=auto "
+	umount "$d"
+	setfattr -x user.shiftmount.options "$src"
 done
 
 done_testing
