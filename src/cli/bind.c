@@ -96,6 +96,9 @@ static int parse_args(int argc, char **argv, struct bind_args *a)
 					"--backend: \"%s\": must be auto, kernel or fuse", optarg);
 			break;
 		case OPT_FUSE_OPTIONS:
+			if (a->plan.req.fuse_options)
+				return usage_error("--fuse-options: given twice; give one "
+						   "comma-separated list");
 			a->plan.req.fuse_options = optarg;
 			break;
 		case 'v':

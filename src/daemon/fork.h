@@ -29,9 +29,8 @@ void abandon_child(pid_t *pid);
 
 /* Wait for every child of this process to be gone.  A worker calls it
  * before it exits, so a child held by a filesystem keeps its worker, and
- * so its principal's worker slot, until it is gone: a tenant's hostile
- * server holds up only that tenant's requests, and no process escapes the
- * daemon's count. */
+ * so one of its principal's worker slots, until it is gone: what a
+ * tenant's hostile server holds is counted against that tenant. */
 void reap_children(void);
 
 #endif

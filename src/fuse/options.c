@@ -46,7 +46,7 @@ static int parse_seconds(const char *v, double *ret)
 	char *end;
 	errno = 0;
 	double d = strtod(v, &end);
-	if (errno || end == v || *end || d < 0 || d > 86400.0 * 365)
+	if (errno || end == v || *end || !(d >= 0 && d <= 86400.0 * 365)) /* NaN too */
 		return -EINVAL;
 	*ret = d;
 	return 0;
@@ -383,10 +383,10 @@ int options_carried(const struct sm_fuse_config *cfg, char *buf, size_t len)
 	if (cfg->cache != SM_CACHE_UNSET)
 		r |= add_option(buf, len, &n, "cache=%s", policy[cfg->cache]);
 	if (cfg->entry_timeout >= 0)
-		r |= add_option(buf, len, &n, "entry_timeout=%.9g", cfg->entry_timeout);
+		r |= add_option(buf, len, &n, "entry_timeout=%.15g", cfg->entry_timeout);
 	if (cfg->attr_timeout >= 0)
-		r |= add_option(buf, len, &n, "attr_timeout=%.9g", cfg->attr_timeout);
+		r |= add_option(buf, len, &n, "attr_timeout=%.15g", cfg->attr_timeout);
 	if (cfg->negative_timeout >= 0)
-		r |= add_option(buf, len, &n, "negative_timeout=%.9g", cfg->negative_timeout);
+		r |= add_option(buf, len, &n, "negative_timeout=%.15g", cfg->negative_timeout);
 	return r < 0 ? -ENAMETOOLONG : 0;
 }

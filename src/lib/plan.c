@@ -446,12 +446,12 @@ static int plan_fuse_options(const struct sm_plan_request *req, struct sm_plan *
 	if (strlen(o) >= sizeof(p->fuse_options))
 		return sm_error_input(err, EINVAL, "%s: longer than %zu bytes", what,
 				      sizeof(p->fuse_options) - 1);
-	for (const char *c = o; *c; c++)
-		if (*c <= ' ' || *c == 0x7f)
+	for (const unsigned char *c = (const unsigned char *)o; *c; c++)
+		if (*c <= ' ' || *c >= 0x7f)
 			return sm_error_input(err, EINVAL,
-					      "%s: \"%s\": no spaces or control characters", what,
+					      "%s: \"%s\": printable ASCII only, no spaces", what,
 					      o);
-	for (const char *t = o; *t; t += strcspn(t, ","), t += *t == ',') {
+	for (const char *t = o;; t++) {
 		size_t n = strcspn(t, ",="), len = strcspn(t, ",");
 		if (len == 0)
 			return sm_error_input(err, EINVAL, "%s: \"%s\": an empty option", what, o);
@@ -461,6 +461,9 @@ static int plan_fuse_options(const struct sm_plan_request *req, struct sm_plan *
 						      "%s: \"%.*s\": set by shiftmount itself (the "
 						      "map, -o, -r, where it mounts)",
 						      what, (int)len, t);
+		t += len;
+		if (!*t)
+			break;
 	}
 	snprintf(p->fuse_options, sizeof(p->fuse_options), "%s", o);
 	return 0;

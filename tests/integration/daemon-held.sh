@@ -38,8 +38,9 @@ inspector=$(children "${worker:-0}" | head -n 1)
 is "the held request fails" "$rc" 1
 like "  ... with the daemon's refusal, not the client's own timeout" \
 	"$(cat "$SM_TMP/held.out")" "inspecting the source timed out"
-ok "  ... while the inspection child is still held in D state (the answer did not wait for it)" \
-	in_d_state "${inspector:-0}"
+# SIGKILLed, it runs a moment (R) before it waits the request out in D.
+wait_for "  ... while the inspection child is still held in D state (the answer did not wait for it)" \
+	10 in_d_state "${inspector:-0}"
 ok "  ... and its worker waits for it (it still counts against the tenant)" \
 	test -n "$worker" -a -d "/proc/${worker:-0}"
 

@@ -131,11 +131,13 @@ is "... the two maps compose" "$(owner "$lower/f")" "500005:500005"
 umount "$lower"
 umount "$dst"
 sig=$(mountinfo_sig)
-for o in map=b:0:0:1 shift=1 ro nosuid,idmap recursive beneath fuse_fd=3 "idmap,,cache=never" "idmap cache=never"; do
+for o in map=b:0:0:1 shift=1 origin_uid=5 ro nosuid,idmap rbind beneath fuse_fd=3 "idmap,,cache=never" "idmap," "idmap cache=never"; do
 	is "--fuse-options '$o': exit 2" "$(rc_of shiftmount bind --backend=fuse --fuse-options "$o" --map $m "$src" "$dst")" 2
 done
 like "... says whose option it is" "$(err_of shiftmount bind --backend=fuse --fuse-options ro --map $m "$src" "$dst")" \
 	'--fuse-options: "ro": set by shiftmount itself'
+is "--fuse-options given twice: exit 2" \
+	"$(rc_of shiftmount bind --backend=fuse --fuse-options idmap --fuse-options cache=never --map $m "$src" "$dst")" 2
 is "--fuse-options with --backend=kernel: exit 2" \
 	"$(rc_of shiftmount bind --backend=kernel --fuse-options idmap --map $m "$src" "$dst")" 2
 like "... says why" "$(err_of shiftmount bind --backend=kernel --fuse-options idmap --map $m "$src" "$dst")" \
