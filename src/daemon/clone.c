@@ -132,8 +132,7 @@ static int check_no_submounts(int procfd, int src_fd, char *what, size_t len)
 	char self[64], src[4096];
 	if (statx(src_fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0)
 		return -errno;
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", src_fd);
-	ssize_t n = readlink(self, src, sizeof(src) - 1);
+	ssize_t n = readlink(sm_fd_path(self, src_fd), src, sizeof(src) - 1);
 	if (n <= 0)
 		return -EIO;
 	src[n] = '\0';

@@ -207,8 +207,7 @@ static int read_mark(int fd, const char *what, int by_name, struct sm_mark *m, s
 	int r = sm_mark_get(fd, m, &err);
 	if (r == -ENODATA) {
 		char path[64];
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		int forged = getxattr(path, "user.shiftmount", NULL, 0) >= 0;
+		int forged = getxattr(sm_fd_path(path, fd), "user.shiftmount", NULL, 0) >= 0;
 		refuse(o, SM_DELEGATE_NOT_MARKED, "%s is not marked shiftable%s%s", what,
 		       forged ? "; a user.shiftmount xattr is not a mark" : "",
 		       by_name ? ""

@@ -68,6 +68,8 @@ enum sm_cache {
 #define SM_CACHE_KEEPS(c) ((c) == SM_CACHE_ALWAYS || (c) == SM_CACHE_IMAGE)
 /* When inodes are held by file handles rather than fds (inode.c). */
 enum sm_handles { SM_HANDLES_NEVER, SM_HANDLES_AUTO, SM_HANDLES_ALWAYS };
+/* The values' names, indexed by either enum: "never" ... "image". */
+extern const char *const sm_policy_names[4];
 
 /* What the command line asked for. */
 struct sm_fuse_config {

@@ -66,15 +66,15 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		return;
 	}
 	if (n == &sm_fs.root && !strcmp(name, SM_FUSE_FEATURES_XATTR)) {
-		static const char *const cache[] = {"never", "auto", "always", "image"};
 		char f[384];
-		int len = snprintf(f, sizeof(f),
-				   "passthrough=%s killpriv_v2=%s writeback=%s idmap=%s cache=%s "
-				   "entry_timeout=%g attr_timeout=%g negative_timeout=%g",
-				   sm_fs.passthrough ? "on" : "off",
-				   sm_fs.killpriv_v2 ? "on" : "off", sm_fs.writeback ? "on" : "off",
-				   sm_fs.allow_idmap ? "on" : "off", cache[sm_fs.cfg.cache],
-				   sm_fs.entry_timeout, sm_fs.attr_timeout, sm_fs.negative_timeout);
+		int len =
+			snprintf(f, sizeof(f),
+				 "passthrough=%s killpriv_v2=%s writeback=%s idmap=%s cache=%s "
+				 "entry_timeout=%g attr_timeout=%g negative_timeout=%g",
+				 sm_fs.passthrough ? "on" : "off", sm_fs.killpriv_v2 ? "on" : "off",
+				 sm_fs.writeback ? "on" : "off", sm_fs.allow_idmap ? "on" : "off",
+				 sm_policy_names[sm_fs.cfg.cache], sm_fs.entry_timeout,
+				 sm_fs.attr_timeout, sm_fs.negative_timeout);
 		if (!sm_fs.passthrough && sm_fs.passthrough_why)
 			len += snprintf(f + len, sizeof(f) - (size_t)len, " (no passthrough: %s)",
 					sm_fs.passthrough_why);

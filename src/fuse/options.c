@@ -52,12 +52,13 @@ static int parse_seconds(const char *v, double *ret)
 	return 0;
 }
 
+const char *const sm_policy_names[4] = {"never", "auto", "always", "image"};
+
 /* never, auto, always (cache=, handles=): 0, 1, 2; -1 for anything else. */
 static int parse_policy(const char *v)
 {
-	static const char *const names[] = {"never", "auto", "always"};
 	for (int i = 0; i < 3; i++)
-		if (!strcmp(v, names[i]))
+		if (!strcmp(v, sm_policy_names[i]))
 			return i;
 	return -1;
 }
@@ -355,7 +356,6 @@ __attribute__((format(printf, 4, 5))) static int add_option(char *buf, size_t le
 
 int options_carried(const struct sm_fuse_config *cfg, char *buf, size_t len)
 {
-	static const char *const policy[] = {"never", "auto", "always", "image"};
 	size_t n = 0;
 	int r = 0;
 	if (len == 0)
@@ -377,11 +377,11 @@ int options_carried(const struct sm_fuse_config *cfg, char *buf, size_t len)
 	if (cfg->clone_fd)
 		r |= add_option(buf, len, &n, "clone_fd");
 	if (cfg->handles != SM_HANDLES_AUTO)
-		r |= add_option(buf, len, &n, "handles=%s", policy[cfg->handles]);
+		r |= add_option(buf, len, &n, "handles=%s", sm_policy_names[cfg->handles]);
 	if (cfg->max_threads)
 		r |= add_option(buf, len, &n, "threads=%u", cfg->max_threads);
 	if (cfg->cache != SM_CACHE_UNSET)
-		r |= add_option(buf, len, &n, "cache=%s", policy[cfg->cache]);
+		r |= add_option(buf, len, &n, "cache=%s", sm_policy_names[cfg->cache]);
 	if (cfg->entry_timeout >= 0)
 		r |= add_option(buf, len, &n, "entry_timeout=%.15g", cfg->entry_timeout);
 	if (cfg->attr_timeout >= 0)

@@ -418,8 +418,7 @@ int sm_audit_fix(const struct sm_audit_finding *f, unsigned kinds, mode_t *ret_m
 	} else {
 		/* The root itself, held as an O_PATH fd: reopen that inode. */
 		char p[64];
-		snprintf(p, sizeof(p), "/proc/self/fd/%d", f->dirfd);
-		fd = open(p, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		fd = open(sm_fd_path(p, f->dirfd), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	}
 	if (fd < 0)
 		return sm_negerrno();

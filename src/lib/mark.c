@@ -295,14 +295,6 @@ int sm_mark_format(const struct sm_mark *m, char *buf, size_t len)
 	return (int)off;
 }
 
-/* f*xattr() refuse O_PATH fds (EBADF); the /proc/self/fd magic link reaches
- * the same inode without reopening it, whatever mount namespace it is in. */
-static int fd_path(int fd, char buf[static 64])
-{
-	snprintf(buf, 64, "/proc/self/fd/%d", fd);
-	return 0;
-}
-
 static int check_dir(int dirfd)
 {
 	struct stat st;
@@ -317,7 +309,7 @@ int sm_mark_get(int dirfd, struct sm_mark *ret, struct sm_error *err)
 	int r = check_dir(dirfd);
 	if (r < 0)
 		return r;
-	fd_path(dirfd, path);
+	sm_fd_path(path, dirfd);
 	ssize_t n = getxattr(path, SM_MARK_XATTR, buf, sizeof(buf));
 	if (n < 0) {
 		if (errno == ERANGE) {
@@ -340,7 +332,7 @@ int sm_mark_set(int dirfd, const struct sm_mark *m)
 	int r = check_dir(dirfd);
 	if (r < 0)
 		return r;
-	fd_path(dirfd, path);
+	sm_fd_path(path, dirfd);
 	if (setxattr(path, SM_MARK_XATTR, buf, (size_t)n, 0) < 0)
 		return errno == ENOTSUP ? -EOPNOTSUPP : sm_negerrno();
 	return 0;
@@ -352,7 +344,7 @@ int sm_mark_remove(int dirfd)
 	int r = check_dir(dirfd);
 	if (r < 0)
 		return r;
-	fd_path(dirfd, path);
+	sm_fd_path(path, dirfd);
 	if (removexattr(path, SM_MARK_XATTR) < 0)
 		return errno == ENOTSUP ? -EOPNOTSUPP : sm_negerrno();
 	return 0;

@@ -45,8 +45,7 @@ int sm_mount_parse_options(const char *opts, unsigned *flags, const char **bad)
 		size_t len = strcspn(p, ",");
 		int found = 0;
 		for (size_t i = 0; i < ELEMENTSOF(mount_options); i++)
-			if (strlen(mount_options[i].name) == len &&
-			    !strncmp(p, mount_options[i].name, len)) {
+			if (sm_word_is(p, len, mount_options[i].name)) {
 				f = (f | mount_options[i].set) & ~mount_options[i].clear;
 				found = 1;
 				break;

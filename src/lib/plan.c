@@ -456,7 +456,7 @@ static int plan_fuse_options(const struct sm_plan_request *req, struct sm_plan *
 		if (len == 0)
 			return sm_error_input(err, EINVAL, "%s: \"%s\": an empty option", what, o);
 		for (size_t i = 0; i < ELEMENTSOF(plan_sets); i++)
-			if (strlen(plan_sets[i]) == n && !strncmp(t, plan_sets[i], n))
+			if (sm_word_is(t, n, plan_sets[i]))
 				return sm_error_input(err, EINVAL,
 						      "%s: \"%.*s\": set by shiftmount itself (the "
 						      "map, -o, -r, where it mounts)",

@@ -222,7 +222,7 @@ static int still_on_top(const struct sm_live_mount *m)
 static int detach_old(struct sm_live_mount *m, struct sm_error *err)
 {
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->dst_fd);
+	sm_fd_path(path, m->dst_fd);
 	/* umount2(); <sys/mount.h> clashes with <linux/mount.h>. */
 	if (syscall(SYS_umount2, path, 2 /* MNT_DETACH */) < 0)
 		return sm_error_failed_hint(
@@ -302,7 +302,7 @@ static int lists(const char *path, const char *name)
 static int old_options(struct sm_live_mount *m, char *buf, size_t len, struct sm_error *e)
 {
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->dst_fd);
+	sm_fd_path(path, m->dst_fd);
 	buf[0] = '\0';
 	if (lists(path, SM_FUSE_OPTIONS_XATTR))
 		return 0;
@@ -314,8 +314,7 @@ static int old_options(struct sm_live_mount *m, char *buf, size_t len, struct sm
 			e, r, NULL, "%s: reading the options it was started with", m->entry.target);
 	for (const char *t = buf; *t; t += strcspn(t, ","), t += *t == ',') {
 		size_t n = strcspn(t, ",="), i = 0;
-		while (i < ELEMENTSOF(carried) &&
-		       !(strlen(carried[i]) == n && !strncmp(t, carried[i], n)))
+		while (i < ELEMENTSOF(carried) && !sm_word_is(t, n, carried[i]))
 			i++;
 		if (i == ELEMENTSOF(carried)) {
 			r = sm_error_failed_hint(

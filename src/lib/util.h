@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -35,6 +36,22 @@ static inline void sm_closep(int *fd)
 	*fd = safe_close(*fd);
 }
 #define _cleanup_close_ _cleanup_(sm_closep)
+
+/* The /proc/self/fd magic link of `fd`: it reaches the fd's own inode (an
+ * O_PATH fd too, which f*xattr() refuse) without reopening it by name,
+ * whatever mount namespace it is in. */
+static inline const char *sm_fd_path(char buf[static 64], int fd)
+{
+	snprintf(buf, 64, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
+/* Whether the `len` bytes at `word` are `name`, whole: one option of a
+ * comma-separated list against a table's names. */
+static inline int sm_word_is(const char *word, size_t len, const char *name)
+{
+	return strlen(name) == len && !strncmp(word, name, len);
+}
 
 static inline void sm_freep(void *p)
 {
